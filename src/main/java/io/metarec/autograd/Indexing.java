@@ -1,0 +1,98 @@
+package io.metarec.autograd;
+
+import io.metarec.backend.Backend;
+import io.metarec.backend.Buffer;
+import io.metarec.backend.Indices;
+import io.metarec.backend.ShapeException;
+
+/**
+ * Row lookups for embeddings. gatherRows and scatterAddRows are each other's adjoint, as are
+ * segmentMean and segmentExpandMean, so every order of derivative stays inside these four ops.
+ */
+public final class Indexing {
+    private Indexing() {}
+
+    private record Rows(Indices ids, int count) {}
+
+    static final Op GATHER_ROWS = Op.define("gather_rows", (g, n) -> {
+        Rows r = n.attrs();
+        return new Tensor[] {scatterAddRows(g, r.ids, r.count)};
+    });
+    static final Op SCATTER_ADD_ROWS = Op.define("scatter_add_rows", (g, n) -> {
+        Rows r = n.attrs();
+        return new Tensor[] {gatherRows(g, r.ids)};
+    });
+    static final Op SEGMENT_MEAN = Op.define("segment_mean", (g, n) -> {
+        Rows r = n.attrs();
+        return new Tensor[] {segmentExpandMean(g, r.ids, r.count)};
+    });
+    static final Op SEGMENT_EXPAND_MEAN = Op.define("segment_expand_mean", (g, n) -> {
+        Rows r = n.attrs();
+        return new Tensor[] {segmentMean(g, r.ids)};
+    });
+
+    /** out[i, :] = table[ids[i], :]: embedding lookup, table [V, d] → [ids.length, d]. */
+    public static Tensor gatherRows(Tensor table, Indices ids) {
+        if (table.rank() != 2) throw new ShapeException("gather_rows: table must be [rows, cols], got " + table.shapeString());
+        int rows = table.dim(0), cols = table.dim(1);
+        int bad = ids.firstOutOfRange(rows);
+        if (bad >= 0)
+            throw new IndexOutOfBoundsException("gather_rows: index " + ids.get(bad) + " at position " + bad
+                    + " is out of range for a table of shape " + table.shapeString());
+        Backend be = table.backend();
+        Buffer out = be.allocate(ids.length() * cols);
+        if (ids.length() > 0 && cols > 0) be.gatherRows(table.buffer(), cols, ids, out);
+        return Tensor.result(be, new int[] {ids.length(), cols}, out, GATHER_ROWS, new Rows(ids, rows), table);
+    }
+
+    /** out[ids[i], :] += src[i, :] into a [rows, d] zero tensor (duplicate ids add up). */
+    public static Tensor scatterAddRows(Tensor src, Indices ids, int rows) {
+        if (src.rank() != 2 || src.dim(0) != ids.length())
+            throw new ShapeException("scatter_add_rows: source must be [" + ids.length() + ", cols] for " + ids.length()
+                    + " indices, got " + src.shapeString());
+        int bad = ids.firstOutOfRange(rows);
+        if (bad >= 0)
+            throw new IndexOutOfBoundsException("scatter_add_rows: index " + ids.get(bad) + " at position " + bad
+                    + " is out of range for " + rows + " rows");
+        int cols = src.dim(1);
+        Backend be = src.backend();
+        Buffer out = be.zeros(rows * cols);
+        if (ids.length() > 0 && cols > 0) be.scatterAddRows(src.buffer(), cols, ids, out);
+        return Tensor.result(be, new int[] {rows, cols}, out, SCATTER_ADD_ROWS, new Rows(ids, rows), src);
+    }
+
+    /**
+     * Mean of consecutive row segments: x [N, d], offsets [S + 1] with offsets[0] = 0 and
+     * offsets[S] = N, non-decreasing → [S, d]. An empty segment gives a zero row.
+     */
+    public static Tensor segmentMean(Tensor x, Indices offsets) {
+        if (x.rank() != 2) throw new ShapeException("segment_mean: input must be [rows, cols], got " + x.shapeString());
+        checkOffsets("segment_mean", offsets, x.dim(0));
+        int segments = offsets.length() - 1, cols = x.dim(1);
+        Backend be = x.backend();
+        Buffer out = be.allocate(segments * cols);
+        if (segments > 0 && cols > 0) be.segmentMean(x.buffer(), cols, offsets, out);
+        return Tensor.result(be, new int[] {segments, cols}, out, SEGMENT_MEAN, new Rows(offsets, x.dim(0)), x);
+    }
+
+    /** The adjoint of segmentMean: row j of segment s gets g[s, :] / |s|; → [rows, d]. */
+    public static Tensor segmentExpandMean(Tensor g, Indices offsets, int rows) {
+        checkOffsets("segment_expand_mean", offsets, rows);
+        if (g.rank() != 2 || g.dim(0) != offsets.length() - 1)
+            throw new ShapeException("segment_expand_mean: gradient must be [" + (offsets.length() - 1) + ", cols], got " + g.shapeString());
+        int cols = g.dim(1);
+        Backend be = g.backend();
+        Buffer out = be.allocate(rows * cols);
+        if (rows > 0 && cols > 0) be.segmentExpandMean(g.buffer(), cols, offsets, out);
+        return Tensor.result(be, new int[] {rows, cols}, out, SEGMENT_EXPAND_MEAN, new Rows(offsets, rows), g);
+    }
+
+    private static void checkOffsets(String op, Indices offsets, int rows) {
+        int n = offsets.length();
+        if (n < 1 || offsets.get(0) != 0 || offsets.get(n - 1) != rows)
+            throw new ShapeException(op + ": offsets " + offsets + " must start at 0 and end at the row count " + rows);
+        for (int i = 1; i < n; i++)
+            if (offsets.get(i) < offsets.get(i - 1))
+                throw new ShapeException(op + ": offsets decrease at position " + i + " (" + offsets.get(i - 1) + " then " + offsets.get(i) + ")");
+    }
+}

@@ -1,0 +1,95 @@
+package io.metarec.backend;
+
+/**
+ * The narrow contract between tensors and the hardware: a dozen primitive kernels over
+ * {@link Buffer}s of float32, row-major. Every kernel writes only its {@code out} argument, which
+ * the caller has just allocated and which never aliases an input. The autograd layer above builds
+ * every op (and every derivative) from these, so a backend is complete once these are.
+ *
+ * <p>Implementations: {@code ScalarBackend} (plain loops, the oracle in tests), {@code VectorBackend}
+ * (Vector API), {@code CudaBackend}. All are checked against the scalar backend on random inputs.
+ */
+public interface Backend {
+
+    /** Short name as accepted by {@code --backend}: "cpu-scalar", "cpu", "cuda". */
+    String name();
+
+    /** One line for {@code metarec info}: implementation details such as vector width or device. */
+    String describe();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A buffer of {@code length} floats with unspecified contents (the kernel writing it sets all). */
+    Buffer allocate(int length);
+
+    /** A buffer of {@code length} zeros. */
+    Buffer zeros(int length);
+
+    /** A buffer holding a copy of {@code data}. */
+    Buffer upload(float[] data);
+
+    /** A host copy of the buffer's contents. */
+    float[] download(Buffer buffer);
+
+    /** out[i] = value. */
+    void fill(Buffer out, float value);
+
+    // ---- elementwise --------------------------------------------------------------------------
+
+    /** out[i] = op(x[i]; p1, p2) for every i of x (out has x's length). */
+    void unary(Unary op, Buffer x, Buffer out, float p1, float p2);
+
+    /** out = op(a, b) under the broadcast {@code plan} (out has plan.size elements). */
+    void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast plan);
+
+    /** out = x broadcast to plan.outShape (plan from {@link Broadcast#expand}; only a strides are used). */
+    void expand(Buffer x, Buffer out, Broadcast plan);
+
+    /** out[i] = cond[i] != 0 ? a[i] : b[i] (all of one length). */
+    void where(Buffer cond, Buffer a, Buffer b, Buffer out);
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /** Viewing x as [outer, n, inner]: out[o, i] = op over j of x[o, j, i] (out is [outer, inner]). */
+    void reduce(Reduce op, Buffer x, Buffer out, int outer, int n, int inner);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * c[t] = op(a[t]) · op(b[t]) for t in [0, batch), where op(a) is a [m, k] (or aᵀ when {@code ta},
+     * a stored [k, m]) and op(b) is [k, n] (or bᵀ when {@code tb}, b stored [n, k]); c[t] is [m, n].
+     * Batch strides are m·k, k·n and m·n. Every element of c is written.
+     */
+    void gemm(boolean ta, boolean tb, int batch, int m, int n, int k, Buffer a, Buffer b, Buffer c);
+
+    /** out[t, j, i] = x[t, i, j] for x of shape [batch, rows, cols]. */
+    void transpose(Buffer x, Buffer out, int batch, int rows, int cols);
+
+    /** Copies a rows × cols block: dst[dstOffset + r·dstStride + c] = src[srcOffset + r·srcStride + c]. */
+    void copy2d(Buffer src, int srcOffset, int srcStride, Buffer dst, int dstOffset, int dstStride, int rows, int cols);
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /** out[r, :] = table[rows[r], :] for a table with {@code cols} columns (indices already validated). */
+    void gatherRows(Buffer table, int cols, Indices rows, Buffer out);
+
+    /** out[rows[r], :] += src[r, :]; out holds zeros (or a sum in progress) on entry. */
+    void scatterAddRows(Buffer src, int cols, Indices rows, Buffer out);
+
+    /**
+     * Segment mean over consecutive rows: out[s, :] = mean of x[offsets[s] .. offsets[s+1]) rows;
+     * an empty segment gives zeros. {@code offsets} has segments + 1 entries, non-decreasing.
+     */
+    void segmentMean(Buffer x, int cols, Indices offsets, Buffer out);
+
+    /** The adjoint of {@link #segmentMean}: out[j, :] = g[s, :] / count(s) for every row j in segment s. */
+    void segmentExpandMean(Buffer g, int cols, Indices offsets, Buffer out);
+
+    // ---- random -------------------------------------------------------------------------------
+
+    /**
+     * Fills out from the counter-based generator {@link Philox}: element i depends only on
+     * (seed, stream, i), so every backend draws the same numbers.
+     */
+    void random(Distribution distribution, long seed, long stream, float p1, float p2, Buffer out);
+}

@@ -1,0 +1,52 @@
+package io.metarec.backend.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * The CPU worker pool shared by intra-op parallelism (large GEMMs) and task parallelism (the tasks
+ * of a meta-batch). Size: {@code -Dmetarec.threads=N}, else {@code METAREC_THREADS}, else the number
+ * of cores. Fork/join lets a GEMM split inside a task that already runs on a worker.
+ */
+public final class CpuParallel {
+    private static volatile ForkJoinPool pool;
+
+    private CpuParallel() {}
+
+    public static int threads() {
+        return pool().getParallelism();
+    }
+
+    public static ForkJoinPool pool() {
+        ForkJoinPool p = pool;
+        if (p == null) {
+            synchronized (CpuParallel.class) {
+                if (pool == null) pool = new ForkJoinPool(configured());
+                p = pool;
+            }
+        }
+        return p;
+    }
+
+    /** Replaces the pool (benchmarks compare 1 and 2 threads in one JVM). */
+    public static synchronized void setThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        ForkJoinPool old = pool;
+        pool = new ForkJoinPool(threads);
+        if (old != null) old.shutdown();
+    }
+
+    private static int configured() {
+        String s = System.getProperty("metarec.threads");
+        if (s == null || s.isBlank()) s = System.getenv("METAREC_THREADS");
+        if (s != null && !s.isBlank()) {
+            try {
+                int n = Integer.parseInt(s.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) {
+                // fall through to the error below
+            }
+            throw new IllegalArgumentException("metarec.threads / METAREC_THREADS must be a positive integer, got '" + s + "'");
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+}

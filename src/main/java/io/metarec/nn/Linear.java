@@ -1,0 +1,33 @@
+package io.metarec.nn;
+
+import io.metarec.autograd.Tensor;
+
+/**
+ * y = x·W + b with W [in, out] and b [out], parameters {@code name.weight} and {@code name.bias}.
+ * x may be [rows, in] or batched [T, rows, in] (with weights shared, or per-task [T, in, out] /
+ * [T, 1, out] when a meta-learner batches tasks).
+ */
+public record Linear(String name, int in, int out, boolean bias, Init weightInit) {
+
+    public Linear {
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear " + name + ": sizes must be positive, got " + in + "→" + out);
+    }
+
+    public Linear(String name, int in, int out) {
+        this(name, in, out, true, Init.HE_NORMAL);
+    }
+
+    public String weightName() { return name + ".weight"; }
+
+    public String biasName() { return name + ".bias"; }
+
+    public Params init(long seed) {
+        Params p = Params.empty().with(weightName(), weightInit.draw(seed, weightName(), in, in, out));
+        return bias ? p.with(biasName(), Init.ZEROS.draw(seed, biasName(), in, out)) : p;
+    }
+
+    public Tensor forward(Params p, Tensor x) {
+        Tensor y = x.matmul(p.get(weightName()));
+        return bias ? y.add(p.get(biasName())) : y;
+    }
+}

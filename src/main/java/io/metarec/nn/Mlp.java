@@ -1,0 +1,53 @@
+package io.metarec.nn;
+
+import io.metarec.autograd.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stack of {@link Linear} layers {@code name.fc1 … name.fcN} with an activation between them and
+ * {@code outputActivation} after the last (identity for a regression or logit head).
+ */
+public final class Mlp {
+    private final String name;
+    private final List<Linear> layers;
+    private final Activation activation;
+    private final Activation outputActivation;
+
+    public Mlp(String name, int[] sizes, Activation activation, Activation outputActivation) {
+        if (sizes.length < 2) throw new IllegalArgumentException("Mlp " + name + ": needs at least input and output sizes");
+        this.name = name;
+        this.activation = activation;
+        this.outputActivation = outputActivation;
+        this.layers = new ArrayList<>();
+        for (int i = 0; i + 1 < sizes.length; i++) {
+            boolean last = i + 2 == sizes.length;
+            Init init = last ? Init.XAVIER_NORMAL : activation.weightInit();
+            layers.add(new Linear(name + ".fc" + (i + 1), sizes[i], sizes[i + 1], true, init));
+        }
+    }
+
+    public Mlp(String name, int[] sizes, Activation activation) {
+        this(name, sizes, activation, Activation.IDENTITY);
+    }
+
+    public String name() { return name; }
+
+    public List<Linear> layers() { return List.copyOf(layers); }
+
+    public Params init(long seed) {
+        Params p = Params.empty();
+        for (Linear l : layers) p = p.with(l.init(seed));
+        return p;
+    }
+
+    public Tensor forward(Params p, Tensor x) {
+        Tensor h = x;
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(p, h);
+            h = (i + 1 < layers.size() ? activation : outputActivation).apply(h);
+        }
+        return h;
+    }
+}
