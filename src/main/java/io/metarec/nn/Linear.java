@@ -27,7 +27,12 @@ public record Linear(String name, int in, int out, boolean bias, Init weightInit
     }
 
     public Tensor forward(Params p, Tensor x) {
-        Tensor y = x.matmul(p.get(weightName()));
-        return bias ? y.add(p.get(biasName())) : y;
+        Tensor w = p.get(weightName());
+        Tensor y = x.matmul(w);
+        if (!bias) return y;
+        Tensor b = p.get(biasName());
+        // Per-task weights [T, in, out] come with per-task biases [T, out]: broadcast over rows.
+        if (w.rank() == 3 && b.rank() == 2) b = b.reshape(b.dim(0), 1, b.dim(1));
+        return y.add(b);
     }
 }

@@ -1,0 +1,63 @@
+package io.metarec.meta;
+
+import java.util.List;
+
+/**
+ * Hyper-parameters shared by the meta-learners. Validated on construction, so a bad value fails
+ * before any work with a message naming it.
+ *
+ * @param innerSteps     gradient steps on the support set per task during meta-training (≥ 1)
+ * @param innerLr        inner-loop learning rate α (&gt; 0; Meta-SGD's initial per-element rate)
+ * @param adaptedGroups  parameter groups that adapt in the inner loop (empty = all model parameters)
+ * @param order          SECOND_ORDER or FIRST_ORDER meta-gradients (MAML, Meta-SGD, Meta-LSTM)
+ * @param innerClipNorm  clip each task's inner gradient to this global L2 norm (0 = off)
+ * @param innerClipValue clip each inner gradient element to ±this (0 = off)
+ * @param execution      how a meta-batch runs: one thread per task, or all tasks stacked in the same kernels
+ * @param nonFinite      what a NaN/Inf in a task does: FAIL (error naming learner, task, step) or SKIP (counted)
+ * @param outerLr        learning rate of the outer optimizer (Adam)
+ * @param seed           initialisation seed (model and learner parameters)
+ */
+public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order,
+                            float innerClipNorm, float innerClipValue, Execution execution,
+                            NonFinitePolicy nonFinite, float outerLr, long seed) {
+
+    /** How the tasks of a meta-batch are executed. */
+    public enum Execution {
+        /** Tasks in parallel on the CPU pool, each its own graph; reduction in task order (deterministic). */
+        PER_TASK,
+        /** Tasks stacked ([T, N, …], padded and masked) with per-task fast weights: the same kernels for all. */
+        BATCHED,
+        /** BATCHED on a GPU backend, PER_TASK on the CPU. */
+        AUTO
+    }
+
+    public enum NonFinitePolicy { FAIL, SKIP }
+
+    public LearnerConfig {
+        adaptedGroups = List.copyOf(adaptedGroups);
+        if (innerSteps < 1) throw new IllegalArgumentException("inner steps must be at least 1, got " + innerSteps);
+        if (!(innerLr > 0) || Float.isInfinite(innerLr)) throw new IllegalArgumentException("inner learning rate must be positive, got " + innerLr);
+        if (!(outerLr > 0) || Float.isInfinite(outerLr)) throw new IllegalArgumentException("outer learning rate must be positive, got " + outerLr);
+        if (!(innerClipNorm >= 0)) throw new IllegalArgumentException("inner clip norm must be ≥ 0 (0 = off), got " + innerClipNorm);
+        if (!(innerClipValue >= 0)) throw new IllegalArgumentException("inner clip value must be ≥ 0 (0 = off), got " + innerClipValue);
+        if (order == null || execution == null || nonFinite == null) throw new IllegalArgumentException("order, execution and nonFinite must be set");
+        for (String g : adaptedGroups)
+            if (g == null || g.isBlank()) throw new IllegalArgumentException("adapted group names must be non-empty");
+    }
+
+    /** MAML's defaults (Finn et al. 2017, sinusoid): 1 step, α = 0.01, all parameters, second order, Adam 1e-3. */
+    public static LearnerConfig defaults() {
+        return new LearnerConfig(1, 0.01f, List.of(), Order.SECOND_ORDER, 0f, 0f, Execution.AUTO, NonFinitePolicy.FAIL, 1e-3f, 0L);
+    }
+
+    public LearnerConfig withInnerSteps(int v) { return new LearnerConfig(v, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withInnerLr(float v) { return new LearnerConfig(innerSteps, v, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withAdaptedGroups(List<String> v) { return new LearnerConfig(innerSteps, innerLr, v, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withOrder(Order v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, v, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withInnerClipNorm(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, v, innerClipValue, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withInnerClipValue(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, v, execution, nonFinite, outerLr, seed); }
+    public LearnerConfig withExecution(Execution v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, v, nonFinite, outerLr, seed); }
+    public LearnerConfig withNonFinite(NonFinitePolicy v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, v, outerLr, seed); }
+    public LearnerConfig withOuterLr(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, v, seed); }
+    public LearnerConfig withSeed(long v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, v); }
+}

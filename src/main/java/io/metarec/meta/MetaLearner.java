@@ -1,0 +1,388 @@
+package io.metarec.meta;
+
+import io.metarec.autograd.Autograd;
+import io.metarec.autograd.GradMode;
+import io.metarec.autograd.Tensor;
+import io.metarec.backend.Backends;
+import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.nn.Params;
+import io.metarec.optim.Adam;
+import io.metarec.optim.Optimizer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * The common machinery of the meta-learners over functional parameters.
+ *
+ * <p>The learner owns the meta-parameters: the model's θ plus its own (Meta-SGD's step sizes,
+ * Meta-LSTM's optimizer network, LEO's encoder and decoder), all in one {@link Params}. A subclass
+ * writes only its inner loop, {@link #adapt}: from θ and a support set to fast weights for the
+ * adapted groups. {@link #metaStep} then differentiates the query loss at the fast weights with
+ * respect to every meta-parameter and lets the outer optimizer update them; {@link #adaptTo} and
+ * {@link #predict} are the evaluation path. θ is never written: adapting returns new Params.
+ *
+ * <p>A meta-batch runs one thread per task (each task its own graph; gradients reduced in task
+ * order, so results do not depend on the thread count) or, when the subclass supports it, all tasks
+ * stacked into the same kernels with per-task fast weights [T, …] (see {@link LearnerConfig.Execution}).
+ *
+ * @param <D> the raw data of a support or query set (what {@link MetaModel#embed} reads)
+ */
+public abstract class MetaLearner<D> {
+    protected final MetaModel<D> model;
+    protected final LearnerConfig config;
+    private final Optimizer outer;
+    private final List<String> modelNames;
+    private final Set<String> adapted;
+    private final boolean embedOnce;
+    private Params meta;
+    private long skippedTasks;
+
+    protected MetaLearner(MetaModel<D> model, LearnerConfig config, Optimizer outer) {
+        this.model = model;
+        this.config = config;
+        this.outer = outer != null ? outer : new Adam(config.outerLr());
+        Params theta = model.init(config.seed());
+        this.modelNames = theta.names();
+        // An unknown group name fails here, before any work.
+        this.adapted = new LinkedHashSet<>(config.adaptedGroups().isEmpty() ? theta.names() : theta.select(config.adaptedGroups()).names());
+        this.embedOnce = adapted.stream().noneMatch(n -> model.embeddingGroups().stream().anyMatch(g -> Params.inGroup(n, g)));
+        this.meta = theta;
+    }
+
+    /** The learner's name as on the command line ("maml", "metasgd", …). */
+    public abstract String name();
+
+    /**
+     * The inner loop: adapts the fast weights (initially θ's adapted parameters, or per-task copies
+     * [T, …] of them for a stack) to the support set.
+     *
+     * @param meta     all meta-parameters (leaves requiring gradients during meta-training)
+     * @param training true inside a meta-step (keep what the meta-gradient needs), false when evaluating
+     * @param guard    report each step's losses and gradients to it (NaN/Inf detection)
+     */
+    protected abstract Adaptation adapt(Params meta, SupportSet support, Params fast, int steps, boolean training, Guard guard);
+
+    /** Fast weights for the adapted parameters, and an optional extra meta-loss term (LEO's regularisers). */
+    public record Adaptation(Params fast, Tensor regularizer) {
+        public Adaptation(Params fast) {
+            this(fast, null);
+        }
+    }
+
+    /** The learner's own meta-parameters, initialised from θ's adapted part (empty for MAML). */
+    protected Params initLearnerParams(Params adaptedTheta) {
+        return Params.empty();
+    }
+
+    /** Whether {@link #adapt} handles stacked support sets. */
+    protected boolean supportsBatched() {
+        return true;
+    }
+
+    // ---- state --------------------------------------------------------------------------------
+
+    /** Every meta-parameter: θ and the learner's own. */
+    public synchronized Params metaParams() {
+        if (meta.size() == modelNames.size()) {
+            Params own = initLearnerParams(meta.filter(adapted::contains));
+            for (String n : own.names())
+                if (modelNames.contains(n)) throw new IllegalStateException(name() + ": learner parameter '" + n + "' clashes with a model parameter");
+            meta = meta.with(own);
+        }
+        return meta;
+    }
+
+    /** θ: the model's parameters only. */
+    public Params modelParams() {
+        Params m = metaParams();
+        return m.filter(modelNames::contains);
+    }
+
+    /** Replaces the meta-parameters (e.g. from a checkpoint); names and shapes must match. */
+    public synchronized void load(Params values) {
+        Params current = metaParams();
+        for (String n : current.names()) {
+            if (!values.contains(n)) throw new IllegalArgumentException(name() + ": checkpoint lacks parameter '" + n + "'");
+            if (!java.util.Arrays.equals(values.get(n).shape(), current.get(n).shape()))
+                throw new IllegalArgumentException(name() + ": parameter '" + n + "' has shape " + values.get(n).shapeString()
+                        + " in the checkpoint but " + current.get(n).shapeString() + " here");
+        }
+        meta = values.filter(current::contains).detach();
+    }
+
+    /** Names of the parameters adapted in the inner loop. */
+    public Set<String> adaptedNames() { return Set.copyOf(adapted); }
+
+    public LearnerConfig config() { return config; }
+
+    public MetaModel<D> model() { return model; }
+
+    /** Tasks skipped so far for a NaN/Inf (with nonFinite = SKIP). */
+    public long skippedTasks() { return skippedTasks; }
+
+    /** Whether a meta-step stacks its tasks (resolving AUTO against the current backend). */
+    public boolean batched() {
+        return switch (config.execution()) {
+            case PER_TASK -> false;
+            case BATCHED -> {
+                if (!supportsBatched()) throw new IllegalArgumentException(name() + " does not support batched execution; use PER_TASK");
+                if (!embedOnce) throw new IllegalArgumentException(name() + ": batched execution needs the embedding groups "
+                        + model.embeddingGroups() + " frozen in the inner loop; use PER_TASK to adapt them");
+                yield true;
+            }
+            case AUTO -> supportsBatched() && embedOnce && !Backends.current().name().startsWith("cpu");
+        };
+    }
+
+    // ---- meta-training ------------------------------------------------------------------------
+
+    /** The outcome of one meta-step: mean query loss over the tasks used, and how many were skipped. */
+    public record StepResult(double loss, int tasks, int skipped) {}
+
+    /** One meta-step: adapt to each task, differentiate the mean query loss, update the meta-parameters. */
+    public StepResult metaStep(List<Task<D>> tasks) {
+        MetaGradient mg = metaGradient(tasks);
+        if (mg.grads() != null) {
+            synchronized (this) {
+                meta = outer.step(meta, mg.grads());
+            }
+        }
+        return mg.result();
+    }
+
+    /** The mean query loss and the meta-gradient (mean over the tasks used); grads is null if all were skipped. */
+    public record MetaGradient(StepResult result, Params grads) {}
+
+    /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them. */
+    public MetaGradient metaGradient(List<Task<D>> tasks) {
+        if (tasks.isEmpty()) throw new IllegalArgumentException(name() + ": a meta-batch needs at least one task");
+        Params leaves = metaParams().requiringGrad();
+        Contribution c = batched() ? runStacked(leaves, tasks) : runPerTask(leaves, tasks);
+        synchronized (this) {
+            skippedTasks += c.skipped;
+        }
+        if (c.used == 0) return new MetaGradient(new StepResult(Double.NaN, 0, c.skipped), null);
+        Params mean;
+        try (var off = GradMode.disabled()) {
+            mean = c.gradSum.map((n, g) -> g.mul(1f / c.used).detach());
+        }
+        return new MetaGradient(new StepResult(c.lossSum / c.used, c.used, c.skipped), mean);
+    }
+
+    /** Summed meta-gradients and query losses of the tasks used. */
+    protected record Contribution(Params gradSum, double lossSum, int used, int skipped) {}
+
+    /** Gradient of one task's query loss (plus regulariser) with respect to all meta-parameters. */
+    protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
+        Guard guard = new Guard(name(), new int[] {index});
+        SupportSet s = supportSet(leaves, List.of(task.support()));
+        Adaptation a = adapt(leaves, s, leaves.filter(adapted::contains), config.innerSteps(), true, guard);
+        Params full = leaves.with(a.fast());
+        Batch q = model.embed(embedOnce ? leaves : full, task.query());
+        Tensor lq = model.loss().perTask(model.head(full, q.features()), q.targets(), q.mask());
+        guard.checkQuery(lq);
+        Tensor total = a.regularizer() == null ? lq : lq.add(a.regularizer().sum());
+        List<Tensor> g = Autograd.grad(total, leaves.tensors(), false);
+        guard.checkMetaGradients(g);
+        return new Contribution(Params.of(leaves.names(), g), lq.item(), 1, 0);
+    }
+
+    /** The same for a stack of tasks sharing kernels; returns summed (not averaged) gradients. */
+    protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
+        Guard guard = new Guard(name(), indices);
+        List<Batch> sup = new ArrayList<>(), qry = new ArrayList<>();
+        for (Task<D> t : tasks) {
+            sup.add(model.embed(leaves, t.support()));
+            qry.add(model.embed(leaves, t.query()));
+        }
+        SupportSet s = new SupportSet(model, leaves, Batch.stack(sup), null);
+        int T = tasks.size();
+        Params fast0 = leaves.filter(adapted::contains).map((n, p) -> perTask(p, T));
+        Adaptation a = adapt(leaves, s, fast0, config.innerSteps(), true, guard);
+        Batch q = Batch.stack(qry);
+        Tensor per = model.loss().perTask(model.head(leaves.with(a.fast()), q.features()), q.targets(), q.mask());
+        guard.checkQuery(per);
+        Tensor total = per.sum();
+        if (a.regularizer() != null) total = total.add(a.regularizer().sum());
+        List<Tensor> g = Autograd.grad(total, leaves.tensors(), false);
+        guard.checkMetaGradients(g);
+        double loss = 0;
+        for (float v : per.toArray()) loss += v;
+        return new Contribution(Params.of(leaves.names(), g), loss, T, 0);
+    }
+
+    /** T copies of a parameter, [T, …shape] (their gradients sum back into the parameter). */
+    protected static Tensor perTask(Tensor p, int tasks) {
+        int[] s = p.shape(), lifted = new int[s.length + 1], target = new int[s.length + 1];
+        lifted[0] = 1;
+        target[0] = tasks;
+        System.arraycopy(s, 0, lifted, 1, s.length);
+        System.arraycopy(s, 0, target, 1, s.length);
+        return p.reshape(lifted).expand(target);
+    }
+
+    private Contribution runPerTask(Params leaves, List<Task<D>> tasks) {
+        List<Callable<Contribution>> jobs = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            final int index = i;
+            jobs.add(() -> {
+                try {
+                    return taskContribution(leaves, tasks.get(index), index);
+                } catch (NonFiniteException e) {
+                    if (config.nonFinite() == LearnerConfig.NonFinitePolicy.SKIP) return new Contribution(null, 0, 0, 1);
+                    throw e;
+                }
+            });
+        }
+        List<Contribution> parts = new ArrayList<>();
+        if (jobs.size() == 1) {
+            try {
+                parts.add(jobs.get(0).call());
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            List<Future<Contribution>> futures;
+            try {
+                futures = CpuParallel.pool().invokeAll(jobs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during a meta-step", e);
+            }
+            for (Future<Contribution> f : futures) parts.add(join(f));
+        }
+        return reduce(parts);
+    }
+
+    private Contribution runStacked(Params leaves, List<Task<D>> tasks) {
+        List<Task<D>> live = new ArrayList<>(tasks);
+        List<Integer> index = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) index.add(i);
+        int skipped = 0;
+        while (!live.isEmpty()) {
+            try {
+                Contribution c = stackedContribution(leaves, live, index.stream().mapToInt(Integer::intValue).toArray());
+                return new Contribution(c.gradSum, c.lossSum, c.used, skipped);
+            } catch (NonFiniteException e) {
+                if (config.nonFinite() != LearnerConfig.NonFinitePolicy.SKIP) throw e;
+                int at = index.indexOf(e.task);
+                live.remove(at);
+                index.remove(at);
+                skipped++;
+            }
+        }
+        return new Contribution(null, 0, 0, skipped);
+    }
+
+    /** Sums in task order (the same order whatever the thread count). */
+    private static Contribution reduce(List<Contribution> parts) {
+        Params sum = null;
+        double loss = 0;
+        int used = 0, skipped = 0;
+        try (var off = GradMode.disabled()) {
+            for (Contribution c : parts) {
+                skipped += c.skipped;
+                if (c.used == 0) continue;
+                loss += c.lossSum;
+                used += c.used;
+                if (sum == null) sum = c.gradSum;
+                else {
+                    Params acc = sum;
+                    sum = c.gradSum.map((n, g) -> acc.get(n).add(g));
+                }
+            }
+        }
+        return new Contribution(sum, loss, used, skipped);
+    }
+
+    private static Contribution join(Future<Contribution> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during a meta-step", e);
+        }
+    }
+
+    // ---- evaluation ---------------------------------------------------------------------------
+
+    /** θ adapted to one support set with the training number of inner steps. */
+    public Params adaptTo(D support) {
+        return adaptTo(support, config.innerSteps());
+    }
+
+    /**
+     * θ adapted to one support set with {@code steps} inner steps (0 = θ itself): the model's
+     * parameters with the adapted ones replaced, as constants. Thread-safe.
+     */
+    public Params adaptTo(D support, int steps) {
+        if (steps < 0) throw new IllegalArgumentException(name() + ": inner steps must be ≥ 0, got " + steps);
+        Params m = metaParams();
+        if (steps == 0) return m.filter(modelNames::contains);
+        SupportSet s = supportSet(m, List.of(support));
+        Adaptation a = adapt(m, s, m.filter(adapted::contains).requiringGrad(), steps, false, new Guard(name(), new int[] {0}));
+        return m.with(a.fast().detach()).filter(modelNames::contains);
+    }
+
+    /** The model's predictions for a set of examples under the given (e.g. adapted) parameters. */
+    public Tensor predict(Params params, D data) {
+        try (var off = GradMode.disabled()) {
+            Batch b = model.embed(params, data);
+            return model.head(params, b.features());
+        }
+    }
+
+    /** The model's training loss on a set of examples under the given parameters. */
+    public double loss(Params params, D data) {
+        try (var off = GradMode.disabled()) {
+            Batch b = model.embed(params, data);
+            return model.loss().perTask(model.head(params, b.features()), b.targets(), b.mask()).item();
+        }
+    }
+
+    // ---- helpers for subclasses ---------------------------------------------------------------
+
+    /** The support set of one task, embedded once when the embeddings do not adapt. */
+    protected SupportSet supportSet(Params base, List<D> data) {
+        D d = data.get(0);
+        Batch b = model.embed(base, d);
+        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, d));
+    }
+
+    /**
+     * Plain gradient steps: fast ← fast − step(name, g) where g = ∂(support loss)/∂fast, with the
+     * configured clipping; {@code createGraph} keeps g differentiable (second order).
+     */
+    protected final Params descend(SupportSet s, Params fast, int steps, boolean createGraph, Guard guard, Step step) {
+        for (int k = 0; k < steps; k++) {
+            Tensor per = s.perTaskLoss(fast);
+            guard.checkLoss(per, k);
+            List<Tensor> g = Autograd.grad(per.rank() == 0 ? per : per.sum(), fast.tensors(), createGraph);
+            guard.checkGradients(g, k, s.tasks() > 1 || per.rank() == 1);
+            g = InnerClip.apply(g, config.innerClipNorm(), config.innerClipValue(), per.rank() == 1);
+            List<String> names = fast.names();
+            List<Tensor> next = new ArrayList<>(names.size());
+            for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), g.get(i))));
+            fast = Params.of(names, next);
+        }
+        return fast;
+    }
+
+    /** The amount an inner step subtracts from a parameter, given its name and gradient. */
+    @FunctionalInterface
+    protected interface Step {
+        Tensor delta(String name, Tensor grad);
+    }
+}

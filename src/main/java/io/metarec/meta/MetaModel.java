@@ -1,0 +1,39 @@
+package io.metarec.meta;
+
+import io.metarec.autograd.Tensor;
+import io.metarec.nn.Params;
+
+import java.util.List;
+
+/**
+ * A model as meta-learners see it: a function of explicit {@link Params}, in two stages.
+ * <ol>
+ *   <li>{@link #embed}: a task's raw data {@code D} → per-example features and targets, using the
+ *       parameters of {@link #embeddingGroups()} (for MeLU: the field embeddings);</li>
+ *   <li>{@link #head}: features → predictions, using the rest (for MeLU: the MLP).</li>
+ * </ol>
+ * When the inner loop adapts only head parameters (MeLU's local update), a learner embeds each task
+ * once and runs every inner step on the head alone. {@code head} must accept both one task's
+ * features [N, f] with plain parameters and a stack [T, N, f] whose adapted parameters carry a
+ * leading task dimension (per-task fast weights), which is how learners batch a meta-batch into
+ * the same kernels.
+ *
+ * @param <D> the raw data of a support or query set
+ */
+public interface MetaModel<D> {
+
+    /** Freshly initialised parameters (deterministic for a seed). */
+    Params init(long seed);
+
+    /** Groups (name prefixes) of the parameters {@link #embed} reads; empty when it reads none. */
+    List<String> embeddingGroups();
+
+    /** Features [N, f] and targets [N, o] of a support or query set. */
+    Batch embed(Params params, D data);
+
+    /** Predictions [N, o] (or [T, N, o] for stacked features and per-task parameters). */
+    Tensor head(Params params, Tensor features);
+
+    /** The training loss of predictions against targets. */
+    LossKind loss();
+}

@@ -1,0 +1,47 @@
+package io.metarec.meta;
+
+import io.metarec.autograd.Tensor;
+import io.metarec.nn.Params;
+
+import java.util.function.Function;
+
+/**
+ * A task's support set as an inner loop sees it (or a stack of them): the embedded examples and
+ * the training loss of any candidate fast weights. When the inner loop adapts embedding parameters
+ * too, the examples are re-embedded with the fast weights at every evaluation.
+ */
+public final class SupportSet {
+    private final MetaModel<?> model;
+    private final Params base;
+    private final Batch batch;
+    private final Function<Params, Batch> reembed;
+
+    SupportSet(MetaModel<?> model, Params base, Batch batch, Function<Params, Batch> reembed) {
+        this.model = model;
+        this.base = base;
+        this.batch = batch;
+        this.reembed = reembed;
+    }
+
+    /** The examples embedded with the meta-parameters (what LEO's encoder reads). */
+    public Batch batch() { return batch; }
+
+    /** Number of tasks (T for a stack, else 1). */
+    public int tasks() { return batch.tasks(); }
+
+    /** The meta-parameters the fast weights start from and complete. */
+    public Params base() { return base; }
+
+    /** Loss per task under fast weights: rank 0 for one task, [T] for a stack. */
+    public Tensor perTaskLoss(Params fast) {
+        Params p = base.with(fast);
+        Batch b = reembed == null ? batch : reembed.apply(p);
+        return model.loss().perTask(model.head(p, b.features()), b.targets(), b.mask());
+    }
+
+    /** The sum of the per-task losses (each task's gradient is then its own loss's gradient). */
+    public Tensor loss(Params fast) {
+        Tensor l = perTaskLoss(fast);
+        return l.rank() == 0 ? l : l.sum();
+    }
+}
