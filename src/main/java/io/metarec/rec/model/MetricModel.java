@@ -1,0 +1,85 @@
+package io.metarec.rec.model;
+
+import io.metarec.autograd.ShapeOps;
+import io.metarec.autograd.Tensor;
+import io.metarec.meta.Batch;
+import io.metarec.meta.LossKind;
+import io.metarec.meta.MetaModel;
+import io.metarec.nn.Activation;
+import io.metarec.nn.Mlp;
+import io.metarec.nn.Params;
+
+import java.util.List;
+
+/**
+ * Metric learning in the style of collaborative metric learning (Hsieh et al. 2017): users and
+ * items are embedded from their features into one d-dimensional space by two towers, and the score
+ * falls with their distance: score = b − a · Σ_k s_k (u_k + δ_k − v_k)², u and v in [−1, 1]^d.
+ * The head ("metric") holds the user's offset δ (init 0), the per-axis metric s (init 1) and the
+ * affine map (a, b) from squared distance to a rating (or a logit for implicit feedback); it is
+ * what adapts to a new user's ratings: the user moves in the space and reweights its axes.
+ */
+public final class MetricModel implements MetaModel<Examples> {
+    private final FieldEmbedder embedder;
+    private final Mlp userTower;
+    private final Mlp itemTower;
+    private final int dim;
+    private final LossKind loss;
+    private final float initialBias;
+
+    /**
+     * @param space       dimension d of the shared space
+     * @param initialBias b at initialisation (the mean rating for explicit feedback, 0 for logits)
+     */
+    public MetricModel(List<FieldSpec> fields, int embeddingDim, int space, LossKind loss, float initialBias) {
+        this.embedder = new FieldEmbedder(fields, embeddingDim);
+        int userWidth = (int) fields.stream().filter(f -> f.side() == FieldSpec.Side.USER).count() * embeddingDim;
+        int itemWidth = (int) fields.stream().filter(f -> f.side() == FieldSpec.Side.ITEM).count() * embeddingDim;
+        if (userWidth == 0 || itemWidth == 0) throw new IllegalArgumentException("the metric model needs user fields and item fields");
+        // tanh keeps every point in [−1, 1]^d, so distances (and the head's gradients) stay bounded,
+        // as CML's unit-ball constraint does.
+        this.userTower = new Mlp("user", new int[] {userWidth, 64, space}, Activation.RELU, Activation.TANH);
+        this.itemTower = new Mlp("item", new int[] {itemWidth, 64, space}, Activation.RELU, Activation.TANH);
+        this.dim = space;
+        this.loss = loss;
+        this.initialBias = initialBias;
+    }
+
+    public FieldEmbedder embedder() { return embedder; }
+
+    @Override public Params init(long seed) {
+        Params p = embedder.init(seed).with(userTower.init(seed)).with(itemTower.init(seed));
+        return p.with("metric.offset", Tensor.zeros(dim))
+                .with("metric.scale", Tensor.full(1f / dim, dim))
+                .with("metric.a", Tensor.full(1f, 1))
+                .with("metric.b", Tensor.full(initialBias, 1));
+    }
+
+    /** Towers and embeddings are the embedding stage; the metric head adapts. */
+    @Override public List<String> embeddingGroups() { return List.of("emb", "user", "item"); }
+
+    /** Features [rows, 2d]: the user's point then the item's point. */
+    @Override public Batch embed(Params params, Examples data) {
+        Tensor u = userTower.forward(params, embedder.embed(params, data, FieldSpec.Side.USER));
+        Tensor v = itemTower.forward(params, embedder.embed(params, data, FieldSpec.Side.ITEM));
+        return new Batch(ShapeOps.concat(List.of(u, v), 1), data.targets());
+    }
+
+    @Override public Tensor head(Params params, Tensor features) {
+        int last = features.rank() - 1;
+        Tensor u = ShapeOps.slice(features, last, 0, dim), v = ShapeOps.slice(features, last, dim, 2 * dim);
+        Tensor offset = params.get("metric.offset"), scale = params.get("metric.scale");
+        Tensor a = params.get("metric.a"), b = params.get("metric.b");
+        if (features.rank() == 3 && offset.rank() == 2) { // per-task head: broadcast over the task's rows
+            int t = offset.dim(0);
+            offset = offset.reshape(t, 1, dim);
+            scale = scale.reshape(t, 1, dim);
+            a = a.reshape(t, 1, 1);
+            b = b.reshape(t, 1, 1);
+        }
+        Tensor d2 = u.add(offset).sub(v).square().mul(scale).sum(last, true);
+        return b.sub(d2.mul(a));
+    }
+
+    @Override public LossKind loss() { return loss; }
+}
