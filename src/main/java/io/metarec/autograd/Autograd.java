@@ -41,6 +41,8 @@ public final class Autograd {
         for (Tensor out : outputs) visit(out, wrtIndex, needed, order);
 
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        // Gradients of row lookups, held back per table and scattered in one go (see Indexing.scatterAll).
+        Map<Tensor, Lookups> lookups = new IdentityHashMap<>();
         try (var mode = GradMode.set(createGraph)) {
             for (int i = 0; i < outputs.size(); i++) {
                 Tensor out = outputs.get(i);
@@ -61,6 +63,11 @@ public final class Autograd {
             for (int k = order.size() - 1; k >= 0; k--) {
                 Tensor t = order.get(k);
                 Tensor g = grads.remove(t);
+                Lookups pending = lookups.remove(t);
+                if (pending != null) {
+                    Tensor s = Indexing.scatterAll(pending.grads, pending.nodes);
+                    g = g == null ? s : Elementwise.add(g, s);
+                }
                 if (g == null) continue;
                 Integer w = wrtIndex.get(t);
                 if (w != null) result[w] = g;
@@ -70,6 +77,10 @@ public final class Autograd {
                 boolean any = false;
                 for (int i = 0; i < needs.length; i++) any |= needs[i] = Boolean.TRUE.equals(needed.get(node.input(i)));
                 if (!any) continue;
+                if (Indexing.isGather(node)) {
+                    lookups.computeIfAbsent(node.input(0), x -> new Lookups()).add(g, node);
+                    continue;
+                }
                 node.needs = needs;
                 Tensor[] in = node.op.rule.backward(g, node);
                 node.needs = null;
@@ -90,6 +101,17 @@ public final class Autograd {
                 out.add(g != null ? g : Tensor.zeros(wrt.get(i).backend(), wrt.get(i).shapeRef()));
             }
             return out;
+        }
+    }
+
+    /** Pending lookup gradients into one table. */
+    private static final class Lookups {
+        final List<Tensor> grads = new ArrayList<>();
+        final List<Node> nodes = new ArrayList<>();
+
+        void add(Tensor g, Node n) {
+            grads.add(g);
+            nodes.add(n);
         }
     }
 

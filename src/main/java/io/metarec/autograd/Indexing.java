@@ -5,6 +5,8 @@ import io.metarec.backend.Buffer;
 import io.metarec.backend.Indices;
 import io.metarec.backend.ShapeException;
 
+import java.util.List;
+
 /**
  * Row lookups for embeddings. gatherRows and scatterAddRows are each other's adjoint, as are
  * segmentMean and segmentExpandMean, so every order of derivative stays inside these four ops.
@@ -30,6 +32,31 @@ public final class Indexing {
         Rows r = n.attrs();
         return new Tensor[] {segmentMean(g, r.ids)};
     });
+
+    /** Whether a node is a row lookup (its gradient is a scatter that {@link Autograd} may batch). */
+    static boolean isGather(Node n) {
+        return n.op == GATHER_ROWS;
+    }
+
+    /**
+     * The summed gradient of several lookups into one table: one scatter of all their gradient
+     * rows, instead of one dense [rows, d] tensor per lookup added together. Differentiable
+     * (concat and scatter have rules), so it serves second order too.
+     */
+    static Tensor scatterAll(List<Tensor> grads, List<Node> gathers) {
+        Rows first = gathers.get(0).attrs();
+        if (grads.size() == 1) return scatterAddRows(grads.get(0), first.ids, first.count);
+        int total = 0;
+        for (Node n : gathers) total += n.<Rows>attrs().ids.length();
+        int[] ids = new int[total];
+        int at = 0;
+        for (Node n : gathers) {
+            Indices part = n.<Rows>attrs().ids;
+            System.arraycopy(part.array(), 0, ids, at, part.length());
+            at += part.length();
+        }
+        return scatterAddRows(ShapeOps.concat(grads, 0), Indices.wrap(ids), first.count);
+    }
 
     /** out[i, :] = table[ids[i], :]: embedding lookup, table [V, d] → [ids.length, d]. */
     public static Tensor gatherRows(Tensor table, Indices ids) {

@@ -1,7 +1,9 @@
 package io.metarec.meta;
 
+import io.metarec.autograd.Indexing;
 import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
+import io.metarec.backend.Indices;
 import io.metarec.backend.ShapeException;
 
 import java.util.ArrayList;
@@ -36,31 +38,52 @@ public record Batch(Tensor features, Tensor targets, Tensor mask) {
     public int rows() { return stacked() ? features.dim(1) : features.dim(0); }
 
     /**
-     * Stacks single-task batches into one [T, Nmax, …] batch, padding shorter tasks with zero rows
+     * Stacks single-task batches into one [T, Nmax, …] batch; shorter tasks are padded with rows
      * that the mask excludes from every loss. Differentiable: features may carry graph history.
      */
     public static Batch stack(List<Batch> batches) {
         if (batches.isEmpty()) throw new ShapeException("batch: cannot stack zero tasks");
-        int max = 0;
-        boolean ragged = false;
-        for (Batch b : batches) {
-            if (b.stacked()) throw new ShapeException("batch: cannot stack already stacked batches");
-            if (max != 0 && b.rows() != max) ragged = true;
-            max = Math.max(max, b.rows());
-        }
         List<Tensor> fs = new ArrayList<>(), ts = new ArrayList<>();
-        float[] mask = ragged ? new float[batches.size() * max] : null;
-        for (int t = 0; t < batches.size(); t++) {
+        int[] rows = new int[batches.size()];
+        for (int t = 0; t < rows.length; t++) {
             Batch b = batches.get(t);
-            fs.add(lift(ShapeOps.pad(b.features, 0, 0, max)));
-            ts.add(lift(ShapeOps.pad(b.targets, 0, 0, max)));
-            if (mask != null) java.util.Arrays.fill(mask, t * max, t * max + b.rows(), 1f);
+            if (b.stacked()) throw new ShapeException("batch: cannot stack already stacked batches");
+            fs.add(b.features);
+            ts.add(b.targets);
+            rows[t] = b.rows();
         }
-        Tensor m = mask == null ? null : Tensor.of(batches.get(0).features.backend(), mask, batches.size(), max, 1);
-        return new Batch(ShapeOps.concat(fs, 0), ShapeOps.concat(ts, 0), m);
+        return stackRows(new Batch(ShapeOps.concat(fs, 0), ShapeOps.concat(ts, 0)), rows);
     }
 
-    private static Tensor lift(Tensor x) {
-        return x.reshape(1, x.dim(0), x.dim(1));
+    /**
+     * Splits the rows of one batch into consecutive tasks of {@code rows[t]} examples and stacks
+     * them as [T, Nmax, …]. One row lookup does the padding: padded positions repeat a real row
+     * (so no value is ever undefined) and the mask zeroes their loss and therefore their gradient.
+     */
+    public static Batch stackRows(Batch all, int[] rows) {
+        if (all.stacked()) throw new ShapeException("batch: stackRows needs an unstacked batch");
+        int max = 0, total = 0;
+        for (int r : rows) {
+            if (r < 1) throw new ShapeException("batch: every task needs at least one example");
+            max = Math.max(max, r);
+            total += r;
+        }
+        if (total != all.rows()) throw new ShapeException("batch: task sizes add up to " + total + " but the batch has " + all.rows() + " rows");
+        int tasks = rows.length, f = all.features.dim(1), o = all.targets.dim(1);
+        boolean ragged = false;
+        for (int r : rows) ragged |= r != max;
+        if (!ragged) return new Batch(all.features.reshape(tasks, max, f), all.targets.reshape(tasks, max, o), null);
+        int[] index = new int[tasks * max];
+        float[] mask = new float[tasks * max];
+        for (int t = 0, start = 0; t < tasks; start += rows[t], t++) {
+            for (int j = 0; j < max; j++) {
+                index[t * max + j] = start + Math.min(j, rows[t] - 1);
+                mask[t * max + j] = j < rows[t] ? 1f : 0f;
+            }
+        }
+        Indices idx = Indices.wrap(index);
+        Tensor m = Tensor.of(all.features.backend(), mask, tasks, max, 1);
+        return new Batch(Indexing.gatherRows(all.features, idx).reshape(tasks, max, f),
+                Indexing.gatherRows(all.targets, idx).reshape(tasks, max, o), m);
     }
 }

@@ -196,16 +196,16 @@ public abstract class MetaLearner<D> {
     /** The same for a stack of tasks sharing kernels; returns summed (not averaged) gradients. */
     protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
         Guard guard = new Guard(name(), indices);
-        List<Batch> sup = new ArrayList<>(), qry = new ArrayList<>();
+        List<D> sup = new ArrayList<>(), qry = new ArrayList<>();
         for (Task<D> t : tasks) {
-            sup.add(model.embed(leaves, t.support()));
-            qry.add(model.embed(leaves, t.query()));
+            sup.add(t.support());
+            qry.add(t.query());
         }
-        SupportSet s = new SupportSet(model, leaves, Batch.stack(sup), null);
+        SupportSet s = new SupportSet(model, leaves, model.embedStack(leaves, sup), null);
         int T = tasks.size();
         Params fast0 = leaves.filter(adapted::contains).map((n, p) -> perTask(p, T));
         Adaptation a = adapt(leaves, s, fast0, config.innerSteps(), true, guard);
-        Batch q = Batch.stack(qry);
+        Batch q = model.embedStack(leaves, qry);
         Tensor per = model.loss().perTask(model.head(leaves.with(a.fast()), q.features()), q.targets(), q.mask());
         guard.checkQuery(per);
         Tensor total = per.sum();

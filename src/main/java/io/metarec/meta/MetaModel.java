@@ -31,6 +31,17 @@ public interface MetaModel<D> {
     /** Features [N, f] and targets [N, o] of a support or query set. */
     Batch embed(Params params, D data);
 
+    /**
+     * The embedded examples of several tasks stacked as [T, Nmax, …] (see {@link Batch#stack}).
+     * A model whose embedding is a row lookup should override this to embed all tasks in one
+     * lookup: the backward pass then scatters into each table once instead of once per task.
+     */
+    default Batch embedStack(Params params, List<D> data) {
+        List<Batch> batches = new java.util.ArrayList<>(data.size());
+        for (D d : data) batches.add(embed(params, d));
+        return Batch.stack(batches);
+    }
+
     /** Predictions [N, o] (or [T, N, o] for stacked features and per-task parameters). */
     Tensor head(Params params, Tensor features);
 

@@ -47,9 +47,9 @@ public final class Reptile<D> extends MetaLearner<D> {
     @Override protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
         Guard guard = new Guard(name(), indices);
         Params theta = leaves.detach();
-        List<Batch> sup = new ArrayList<>();
-        for (Task<D> t : tasks) sup.add(model.embed(theta, t.support()));
-        SupportSet s = new SupportSet(model, theta, Batch.stack(sup), null);
+        List<D> sup = new ArrayList<>();
+        for (Task<D> t : tasks) sup.add(t.support());
+        SupportSet s = new SupportSet(model, theta, model.embedStack(theta, sup), null);
         int T = tasks.size();
         Params fast0 = adaptedOf(theta).map((n, p) -> perTask(p, T).detach().requiringGrad());
         Params fast = adapt(theta, s, fast0, config.innerSteps(), true, guard).fast().detach();

@@ -107,31 +107,43 @@ public final class VectorBackend extends ScalarBackend {
         }
     }
 
-    /** One innermost run: each operand is contiguous (stride 1) or a repeated scalar (stride 0). */
+    /**
+     * One innermost run: each operand is contiguous (stride 1) or a repeated scalar (stride 0).
+     * NOTE: one loop per op, with the operation inline: a switch on the op inside the loop keeps C2
+     * from intrinsifying the vectors (they get boxed), which measured ~10x slower.
+     */
     private static void row(Binary op, float[] a, int oa, int sa, float[] b, int ob, int sb, float[] o, int oo, int n) {
-        int i = 0, bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector x = sa == 1 ? v(a, oa + i) : FloatVector.broadcast(S, a[oa]);
-            FloatVector y = sb == 1 ? v(b, ob + i) : FloatVector.broadcast(S, b[ob]);
-            apply(op, x, y).intoArray(o, oo + i);
+        int bound = S.loopBound(n), i = 0;
+        FloatVector xs = FloatVector.broadcast(S, a[oa]), ys = FloatVector.broadcast(S, b[ob]);
+        boolean va = sa == 1, vb = sb == 1;
+        switch (op) {
+            case ADD -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).add(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case SUB -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).sub(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case MUL -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).mul(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case DIV -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).div(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case MAX -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).max(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case MIN -> { for (; i < bound; i += L) (va ? v(a, oa + i) : xs).min(vb ? v(b, ob + i) : ys).intoArray(o, oo + i); }
+            case RELU_GRAD -> {
+                FloatVector zero = FloatVector.zero(S);
+                for (; i < bound; i += L)
+                    zero.blend(va ? v(a, oa + i) : xs, (vb ? v(b, ob + i) : ys).compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
+            }
+            case SIGMOID_GRAD -> {
+                for (; i < bound; i += L) {
+                    FloatVector y = vb ? v(b, ob + i) : ys;
+                    (va ? v(a, oa + i) : xs).mul(y).mul(y.neg().add(1f)).intoArray(o, oo + i);
+                }
+            }
+            case TANH_GRAD -> {
+                for (; i < bound; i += L) {
+                    FloatVector y = vb ? v(b, ob + i) : ys;
+                    (va ? v(a, oa + i) : xs).mul(y.mul(y).neg().add(1f)).intoArray(o, oo + i);
+                }
+            }
+            case GT -> { for (; i < bound; i += L) mask((va ? v(a, oa + i) : xs).compare(VectorOperators.GT, vb ? v(b, ob + i) : ys)).intoArray(o, oo + i); }
+            case EQ -> { for (; i < bound; i += L) mask((va ? v(a, oa + i) : xs).compare(VectorOperators.EQ, vb ? v(b, ob + i) : ys)).intoArray(o, oo + i); }
         }
         for (; i < n; i++) o[oo + i] = op.apply(a[oa + i * sa], b[ob + i * sb]);
-    }
-
-    private static FloatVector apply(Binary op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-            case GT -> mask(x.compare(VectorOperators.GT, y));
-            case EQ -> mask(x.compare(VectorOperators.EQ, y));
-            case RELU_GRAD -> FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f));
-            case SIGMOID_GRAD -> x.mul(y).mul(y.neg().add(1f));
-            case TANH_GRAD -> x.mul(y.mul(y).neg().add(1f));
-        };
     }
 
     private static FloatVector mask(VectorMask<Float> m) {

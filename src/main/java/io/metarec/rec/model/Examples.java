@@ -30,4 +30,44 @@ public record Examples(List<FieldIds> fields, Tensor targets) {
     }
 
     public int rows() { return targets.dim(0); }
+
+    /** All rows of several example sets, in order (ids concatenated, offsets shifted). */
+    public static Examples concat(List<Examples> parts) {
+        if (parts.size() == 1) return parts.get(0);
+        int fields = parts.get(0).fields.size();
+        List<FieldIds> out = new java.util.ArrayList<>(fields);
+        for (int f = 0; f < fields; f++) {
+            boolean single = true;
+            int ids = 0, rows = 0;
+            for (Examples e : parts) {
+                FieldIds x = e.fields.get(f);
+                single &= x.offsets == null;
+                ids += x.ids.length();
+                rows += x.rows();
+            }
+            int[] all = new int[ids];
+            int[] offsets = single ? null : new int[rows + 1];
+            int at = 0, row = 0;
+            for (Examples e : parts) {
+                FieldIds x = e.fields.get(f);
+                if (offsets != null) {
+                    for (int r = 0; r < x.rows(); r++) offsets[row + r + 1] = at + (x.offsets == null ? r + 1 : x.offsets.get(r + 1));
+                }
+                System.arraycopy(x.ids.array(), 0, all, at, x.ids.length());
+                at += x.ids.length();
+                row += x.rows();
+            }
+            out.add(new FieldIds(Indices.wrap(all), offsets == null ? null : Indices.wrap(offsets)));
+        }
+        List<Tensor> targets = new java.util.ArrayList<>();
+        for (Examples e : parts) targets.add(e.targets);
+        return new Examples(out, io.metarec.autograd.ShapeOps.concat(targets, 0));
+    }
+
+    /** Row counts of several example sets. */
+    public static int[] rows(List<Examples> parts) {
+        int[] r = new int[parts.size()];
+        for (int i = 0; i < r.length; i++) r[i] = parts.get(i).rows();
+        return r;
+    }
 }

@@ -48,5 +48,10 @@ public final class MeluModel implements MetaModel<Examples> {
 
     @Override public Tensor head(Params params, Tensor features) { return mlp.forward(params, features); }
 
+    /** One lookup per table for the whole meta-batch (the backward pass then scatters once). */
+    @Override public Batch embedStack(Params params, List<Examples> data) {
+        return Batch.stackRows(embed(params, Examples.concat(data)), Examples.rows(data));
+    }
+
     @Override public LossKind loss() { return loss; }
 }

@@ -81,5 +81,10 @@ public final class MetricModel implements MetaModel<Examples> {
         return b.sub(d2.mul(a));
     }
 
+    /** One lookup per table for the whole meta-batch (the backward pass then scatters once). */
+    @Override public Batch embedStack(Params params, List<Examples> data) {
+        return Batch.stackRows(embed(params, Examples.concat(data)), Examples.rows(data));
+    }
+
     @Override public LossKind loss() { return loss; }
 }
