@@ -1,0 +1,70 @@
+package io.metarec.bench;
+
+import io.metarec.backend.Backends;
+import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.Maml;
+import io.metarec.meta.Order;
+import io.metarec.meta.Task;
+import io.metarec.rec.model.Examples;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One MeLU MAML meta-step (meta-batch 32, Adam on all 458,401 parameters) per invocation, so the
+ * score in ops/s is meta-steps/s, comparable with melu_torch.py maml (RESULTS.md, "JMH mirror").
+ * Only the MLP adapts (MeLU's local update). {@code execution}: PER_TASK = one graph per task on
+ * the worker pool (what the "loop" reference does), BATCHED = all tasks stacked in the same
+ * kernels (the "batched" reference). {@code backend}: cpu or cuda.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Threads(1)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 7, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class MeluMamlBench {
+    @Param({"20", "100"}) int support;
+    @Param({"1", "5"}) int inner;
+    @Param({"2", "1"}) int order;
+    @Param({"1", "2"}) int threads;
+    @Param({"PER_TASK", "BATCHED"}) String execution;
+    @Param({"cpu"}) String backend;
+    @Param({"32"}) int metaBatch;
+
+    private Maml<Examples> maml;
+    private List<Task<Examples>> pool;
+    private long step;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        Backends.use(Backends.select(backend));
+        CpuParallel.setThreads(threads);
+        pool = MeluWorkload.pool(metaBatch, support);
+        LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
+                .withOrder(order == 2 ? Order.SECOND_ORDER : Order.FIRST_ORDER).withAdaptedGroups(List.of("mlp"))
+                .withExecution(LearnerConfig.Execution.valueOf(execution));
+        maml = new Maml<>(MeluWorkload.model(), cfg);
+        step = 0;
+    }
+
+    @Benchmark
+    public double metaStep() {
+        return maml.metaStep(MeluWorkload.batch(pool, step++)).loss();
+    }
+}

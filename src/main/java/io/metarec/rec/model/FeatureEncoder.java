@@ -1,0 +1,86 @@
+package io.metarec.rec.model;
+
+import io.metarec.autograd.Tensor;
+import io.metarec.backend.Indices;
+import io.metarec.rec.data.FeatureTable;
+import io.metarec.rec.data.Field;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns (user, item) pairs into model {@link Examples}: the item's feature ids from the item table
+ * and the user's from a {@link UserProfile}, field by field in the model's order — item fields,
+ * then user fields (MeLU's concatenation order). A side without any feature gets one constant
+ * field ({@code none}, a single id), so every model has user and item inputs; a cold user or item
+ * is then still represented, and adaptation personalises from ratings alone.
+ */
+public final class FeatureEncoder {
+    /** Name of the placeholder field of a side without features. */
+    public static final String NONE = "none";
+
+    private final FeatureTable items;
+    private final List<Field> userFields;
+    private final List<FieldSpec> specs = new ArrayList<>();
+
+    public FeatureEncoder(List<Field> userFields, FeatureTable items) {
+        this.items = items;
+        this.userFields = List.copyOf(userFields);
+        for (Field f : items.fields()) specs.add(new FieldSpec(f.name(), FieldSpec.Side.ITEM, f.vocabulary().size(), f.multiValued()));
+        if (items.fieldCount() == 0) specs.add(new FieldSpec(NONE, FieldSpec.Side.ITEM, 1, false));
+        for (Field f : userFields) specs.add(new FieldSpec(f.name(), FieldSpec.Side.USER, f.vocabulary().size(), f.multiValued()));
+        if (userFields.isEmpty()) specs.add(new FieldSpec(NONE, FieldSpec.Side.USER, 1, false));
+    }
+
+    /** The model's input fields, in order. */
+    public List<FieldSpec> fields() { return List.copyOf(specs); }
+
+    public List<Field> userFields() { return userFields; }
+
+    public FeatureTable items() { return items; }
+
+    /** Number of items in the catalogue. */
+    public int numItems() { return items.rows(); }
+
+    /** The user's feature ids, per user field (each a bag; one id for a categorical field). */
+    public record UserProfile(int[][] ids) {
+        /** The profile of row {@code user} of a user feature table. */
+        public static UserProfile of(FeatureTable users, int user) {
+            int[][] ids = new int[users.fieldCount()][];
+            for (int f = 0; f < ids.length; f++) ids[f] = users.values(f, user);
+            return new UserProfile(ids);
+        }
+    }
+
+    /** Examples of one user with the given items (catalogue indices) and targets (one per item). */
+    public Examples encode(UserProfile user, int[] itemRows, float[] targets) {
+        if (targets.length != itemRows.length)
+            throw new IllegalArgumentException(itemRows.length + " items but " + targets.length + " targets");
+        if (user.ids().length != userFields.size())
+            throw new IllegalArgumentException("a user profile needs " + userFields.size() + " fields, got " + user.ids().length);
+        int n = itemRows.length;
+        List<Examples.FieldIds> out = new ArrayList<>(specs.size());
+        for (int f = 0; f < items.fieldCount(); f++) {
+            FeatureTable.Bag bag = items.bag(f, itemRows);
+            out.add(new Examples.FieldIds(Indices.wrap(bag.ids()), items.field(f).multiValued() ? Indices.wrap(bag.offsets()) : null));
+        }
+        if (items.fieldCount() == 0) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
+        for (int f = 0; f < userFields.size(); f++) out.add(repeat(user.ids()[f], n, userFields.get(f).multiValued()));
+        if (userFields.isEmpty()) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
+        return new Examples(out, Tensor.of(targets, n, 1));
+    }
+
+    private static Examples.FieldIds repeat(int[] ids, int rows, boolean multi) {
+        if (!multi) {
+            int[] r = new int[rows];
+            java.util.Arrays.fill(r, ids.length == 0 ? 0 : ids[0]);
+            return new Examples.FieldIds(Indices.wrap(r), null);
+        }
+        int[] all = new int[rows * ids.length], off = new int[rows + 1];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(ids, 0, all, r * ids.length, ids.length);
+            off[r + 1] = (r + 1) * ids.length;
+        }
+        return new Examples.FieldIds(Indices.wrap(all), Indices.wrap(off));
+    }
+}

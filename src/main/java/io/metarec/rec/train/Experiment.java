@@ -1,0 +1,130 @@
+package io.metarec.rec.train;
+
+import io.metarec.meta.MetaLearner;
+import io.metarec.meta.Task;
+import io.metarec.rec.data.Dataset;
+import io.metarec.rec.data.Datasets;
+import io.metarec.rec.data.Interactions;
+import io.metarec.rec.model.Examples;
+import io.metarec.rec.model.FeatureEncoder;
+import io.metarec.rec.split.ColdStartSplit;
+import io.metarec.rec.split.MeluProtocol;
+import io.metarec.rec.split.Scenario;
+import io.metarec.rec.split.SplitFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One dataset, one split, its tasks: what train / evaluate / compare / demo share. The split is the
+ * given split file, else the directory's {@code split.csv}, else the MeLU protocol computed with
+ * the run's seed (not written; {@code metarec data split} writes one).
+ */
+public final class Experiment {
+    private final Dataset data;
+    private final ColdStartSplit split;
+    private final FeatureEncoder encoder;
+    private final TaskFactory tasks;
+    private final List<Task<Examples>> train;
+    private final List<Task<Examples>> validation;
+    private final float meanTarget;
+
+    private Experiment(Dataset data, ColdStartSplit split, Feedback feedback, double validationShare, long seed) {
+        this.data = data;
+        this.split = split;
+        this.encoder = new FeatureEncoder(data.userFeatures().fields(), data.itemFeatures());
+        this.tasks = new TaskFactory(data, split, encoder, feedback, seed);
+        ColdStartSplit.TrainValidation tv = split.validation(validationShare, seed);
+        this.train = tasks.tasks(tv.train());
+        this.validation = tasks.tasks(tv.validation());
+        this.meanTarget = meanTarget(data, split, feedback);
+    }
+
+    /** Loads {@code dataDir} and its split; {@code splitFile} (may be null) overrides the directory's. */
+    public static Experiment prepare(Path dataDir, Path splitFile, Feedback feedback, double validationShare, long seed) throws IOException {
+        Dataset d = Datasets.load(dataDir);
+        ColdStartSplit s;
+        MeluProtocol protocol = MeluProtocol.defaults();
+        if (splitFile != null) {
+            if (!Files.isRegularFile(splitFile)) throw new IllegalArgumentException("--split: no such file: " + splitFile);
+            s = SplitFile.read(splitFile, d, protocol.seed(), protocol.querySize());
+        } else {
+            s = SplitFile.loadOrCompute(dataDir, d, protocol);
+        }
+        return new Experiment(d, s, feedback, validationShare, seed);
+    }
+
+    /** For data already in memory (tests, the library example). */
+    public static Experiment of(Dataset d, ColdStartSplit s, Feedback feedback, double validationShare, long seed) {
+        return new Experiment(d, s, feedback, validationShare, seed);
+    }
+
+    public Dataset data() { return data; }
+
+    public ColdStartSplit split() { return split; }
+
+    public FeatureEncoder encoder() { return encoder; }
+
+    public TaskFactory tasks() { return tasks; }
+
+    public List<Task<Examples>> trainTasks() { return train; }
+
+    public List<Task<Examples>> validationTasks() { return validation; }
+
+    /** Mean training target: the initial bias of the metric model. */
+    public float meanTarget() { return meanTarget; }
+
+    /** A trained learner and its history. */
+    public record Trained(RecConfig config, MetaLearner<Examples> learner, RecTrainer.History history, double seconds) {}
+
+    /** Builds the model and learner of {@code c} and meta-trains it on the training tasks. */
+    public Trained train(RecConfig c, RecTrainer.Listener listener) {
+        MetaLearner<Examples> learner = Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        long t0 = System.nanoTime();
+        RecTrainer.History h = RecTrainer.train(learner, train, validation,
+                new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+        return new Trained(c, learner, h, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The recommenders a trained learner yields: itself, or for the pretrained model the global model and its fine-tuned version. */
+    public List<Recommender> recommenders(Trained t) {
+        int steps = t.config().innerSteps();
+        if (t.config().algo().equals("pretrained"))
+            return List.of(new LearnerRecommender("global-model", t.learner(), tasks, 0),
+                    new LearnerRecommender("fine-tuned", t.learner(), tasks, steps));
+        return List.of(new LearnerRecommender(t.config().algo(), t.learner(), tasks, steps));
+    }
+
+    /** Evaluates recommenders on every evaluation scenario. */
+    public Report evaluate(List<Recommender> recommenders, boolean catalogue, Report.Progress progress) {
+        Evaluator ev = new Evaluator(tasks, catalogue);
+        Map<Scenario, Map<String, Map<String, io.metarec.rec.eval.Summary>>> out = new LinkedHashMap<>();
+        for (Scenario s : Scenario.evaluation()) {
+            Map<String, Map<String, io.metarec.rec.eval.Summary>> row = new LinkedHashMap<>();
+            for (Recommender r : recommenders) {
+                row.put(r.name(), ev.evaluate(r, split.tasks(s)));
+                progress.done(s, r.name());
+            }
+            out.put(s, row);
+        }
+        return new Report(out, ev.metricNames(), split);
+    }
+
+    private static float meanTarget(Dataset d, ColdStartSplit s, Feedback f) {
+        Interactions x = d.interactions();
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < x.size(); k++) {
+            if (s.scenarioOf(k) != Scenario.TRAIN) continue;
+            sum += f.implicit() ? (x.rating(k) >= f.positiveThreshold() ? 1 : 0) : x.rating(k);
+            n++;
+        }
+        double m = n == 0 ? 0 : sum / n;
+        if (f.implicit()) m = Math.log(Math.max(1e-4, m) / Math.max(1e-4, 1 - m));
+        return (float) m;
+    }
+}

@@ -1,0 +1,50 @@
+package io.metarec.rec.train;
+
+import io.metarec.meta.Maml;
+import io.metarec.meta.MetaLearner;
+import io.metarec.meta.MetaModel;
+import io.metarec.meta.MetaSgd;
+import io.metarec.meta.Pretrained;
+import io.metarec.meta.Reptile;
+import io.metarec.rec.model.Examples;
+import io.metarec.rec.model.FeatureEncoder;
+import io.metarec.rec.model.MeluModel;
+import io.metarec.rec.model.MetricModel;
+
+import java.util.List;
+
+/** Builds models and learners by their command-line names. */
+public final class Learners {
+    /** Meta-learners, in table order. */
+    public static final List<String> META = List.of("maml", "fomaml", "reptile", "metasgd");
+    /** All trainable algorithms: the meta-learners and the pretrained (transfer) model. */
+    public static final List<String> ALL = List.of("maml", "fomaml", "reptile", "metasgd", "pretrained");
+    /** Reptile's interpolation step ε. */
+    public static final float REPTILE_EPSILON = 0.1f;
+
+    private Learners() {}
+
+    static void check(String algo) {
+        if (!ALL.contains(algo)) throw new IllegalArgumentException("unknown algorithm '" + algo + "'; valid: " + String.join(", ", ALL));
+    }
+
+    public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget) {
+        int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
+        return switch (c.model()) {
+            case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss());
+            case "metric" -> new MetricModel(enc.fields(), c.embeddingDim(), hidden[0], c.feedback().loss(), meanTarget);
+            default -> throw new IllegalArgumentException("unknown model " + c.model());
+        };
+    }
+
+    public static MetaLearner<Examples> learner(RecConfig c, MetaModel<Examples> model) {
+        var lc = c.learnerConfig();
+        return switch (c.algo()) {
+            case "maml", "fomaml" -> new Maml<>(model, lc);
+            case "reptile" -> Reptile.withEpsilon(model, lc, REPTILE_EPSILON);
+            case "metasgd" -> new MetaSgd<>(model, lc);
+            case "pretrained" -> new Pretrained<>(model, lc);
+            default -> throw new IllegalArgumentException("unknown algorithm '" + c.algo() + "'; valid: " + String.join(", ", ALL));
+        };
+    }
+}

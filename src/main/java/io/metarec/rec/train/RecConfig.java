@@ -1,0 +1,83 @@
+package io.metarec.rec.train;
+
+import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.Order;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything that defines a recommendation run: the model, the feedback, the learner and the
+ * training schedule. Saved in model files and in the {@code config} of JSON reports, so a result can
+ * be traced to its settings. Validated on construction.
+ *
+ * @param model           "melu" (field embeddings + MLP) or "metric" (metric learning)
+ * @param embeddingDim    embedding size per field (MeLU: 32)
+ * @param hidden          MLP hidden sizes (MeLU: 64, 64); for "metric", the size of the shared space is hidden[0]
+ * @param algo            maml, fomaml, reptile, metasgd, metalstm, leo, or pretrained
+ * @param innerSteps      inner (local) steps in meta-training and when adapting to a new user
+ * @param innerLr         inner (local) learning rate
+ * @param outerLr         outer (global) learning rate, Adam
+ * @param metaBatch       tasks per meta-step
+ * @param epochs          maximum epochs over the training tasks
+ * @param patience        early stopping: epochs without a better validation loss (0 = off)
+ * @param validation      share of the training users held out for early stopping
+ * @param execution       PER_TASK, BATCHED or AUTO (see LearnerConfig.Execution)
+ * @param seed            seed of initialisation, task order and negative sampling
+ */
+public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
+                        float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
+                        LearnerConfig.Execution execution, long seed) {
+
+    public static final List<String> MODELS = List.of("melu", "metric");
+
+    public RecConfig {
+        model = model.toLowerCase(Locale.ROOT);
+        if (!MODELS.contains(model)) throw new IllegalArgumentException("unknown model '" + model + "'; valid: " + String.join(", ", MODELS));
+        if (embeddingDim < 1 || embeddingDim > 1024) throw new IllegalArgumentException("embedding dimension must be in 1..1024, got " + embeddingDim);
+        hidden = List.copyOf(hidden);
+        if (hidden.isEmpty() || hidden.stream().anyMatch(h -> h < 1 || h > 4096))
+            throw new IllegalArgumentException("hidden sizes must be 1..4096 and at least one, got " + hidden);
+        Learners.check(algo);
+        new LearnerConfig(innerSteps, innerLr, List.of(), Order.SECOND_ORDER, 0, 0, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
+        if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+        if (patience < 0) throw new IllegalArgumentException("patience must be ≥ 0, got " + patience);
+        if (!(validation >= 0 && validation < 0.5)) throw new IllegalArgumentException("validation share must be in [0, 0.5), got " + validation);
+    }
+
+    /** This project's defaults on the synthetic data (see README, "Hyper-parameters"). */
+    public static RecConfig defaults() {
+        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 3, 0.01f, 1e-3f, 32, 20, 3, 0.1,
+                LearnerConfig.Execution.AUTO, 1);
+    }
+
+    /**
+     * MeLU's published settings (hoyeoplee/MeLU options.py): embedding 32, MLP 64-64, one local
+     * update with local lr 5e-6, global lr 5e-5, batch 32, 20 epochs. NOTE: with a local rate that
+     * small the adaptation barely moves the weights.
+     */
+    public static RecConfig meluPaper() {
+        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 1, 5e-6f, 5e-5f, 32, 20, 0, 0.1,
+                LearnerConfig.Execution.AUTO, 1);
+    }
+
+    public RecConfig withAlgo(String a) {
+        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed);
+    }
+
+    public RecConfig withEpochs(int e) {
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed);
+    }
+
+    /** The learner configuration (the adapted groups follow from the model). */
+    public LearnerConfig learnerConfig() {
+        Order order = algo.equals("fomaml") ? Order.FIRST_ORDER : Order.SECOND_ORDER;
+        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), order, 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
+    }
+
+    /** What adapts per user: MeLU's MLP, or the metric head. */
+    public List<String> adaptedGroups() {
+        return model.equals("melu") ? List.of("mlp") : List.of("metric");
+    }
+}

@@ -1,0 +1,137 @@
+package io.metarec.rec.train;
+
+import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.meta.MetaLearner;
+import io.metarec.meta.Task;
+import io.metarec.nn.Params;
+import io.metarec.rec.model.Examples;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+
+/**
+ * Meta-training on a split's training tasks: epochs over the tasks in seeded random order, in
+ * meta-batches; after every epoch the validation loss (the query loss after adapting to each
+ * validation task's support set — held-out users of the warm state); early stopping keeps the
+ * best epoch's meta-parameters.
+ */
+public final class RecTrainer {
+
+    /**
+     * @param epochs     upper bound on passes over the training tasks
+     * @param metaBatch  tasks per meta-step (MeLU: 32)
+     * @param patience   epochs without a better validation loss before stopping (0: never stop early)
+     * @param evalSteps  inner steps when adapting to validation tasks
+     */
+    public record Options(int epochs, int metaBatch, int patience, int evalSteps, long seed) {
+        public Options {
+            if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+            if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
+            if (patience < 0) throw new IllegalArgumentException("patience must be ≥ 0, got " + patience);
+            if (evalSteps < 0) throw new IllegalArgumentException("evaluation inner steps must be ≥ 0, got " + evalSteps);
+        }
+    }
+
+    /** One epoch: mean training (query) loss, validation loss, time and throughput. */
+    public record Epoch(int epoch, double trainLoss, double validationLoss, double seconds, double tasksPerSecond, long skipped) {}
+
+    /** All epochs and the one kept. */
+    public record History(List<Epoch> epochs, int bestEpoch, double bestValidationLoss, boolean stoppedEarly) {}
+
+    /** Hooks for progress display and checkpoints. */
+    public interface Listener {
+        default void started(int epochs, int stepsPerEpoch) {}
+
+        default void step(int epoch, int step, double loss, double tasksPerSecond) {}
+
+        /** After each epoch; {@code best} tells whether it is the best so far (e.g. to save a checkpoint). */
+        default void epoch(Epoch e, boolean best) {}
+    }
+
+    private RecTrainer() {}
+
+    public static History train(MetaLearner<Examples> learner, List<Task<Examples>> train, List<Task<Examples>> validation,
+                                Options o, Listener listener) {
+        if (train.isEmpty()) throw new IllegalArgumentException("no training tasks: the split has no 'train' tasks (check the data and the split)");
+        int steps = (train.size() + o.metaBatch() - 1) / o.metaBatch();
+        listener.started(o.epochs(), steps);
+        SplittableRandom rng = new SplittableRandom(o.seed());
+        List<Epoch> epochs = new ArrayList<>();
+        double best = Double.POSITIVE_INFINITY;
+        int bestEpoch = 0, since = 0;
+        Params bestParams = learner.metaParams();
+        boolean early = false;
+        for (int e = 1; e <= o.epochs(); e++) {
+            long t0 = System.nanoTime();
+            int[] order = permutation(train.size(), rng);
+            double lossSum = 0;
+            int lossCount = 0;
+            long skippedBefore = learner.skippedTasks();
+            for (int s = 0; s < steps; s++) {
+                List<Task<Examples>> batch = new ArrayList<>();
+                for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(order[k]));
+                MetaLearner.StepResult r = learner.metaStep(batch);
+                if (!Double.isNaN(r.loss())) {
+                    lossSum += r.loss() * r.tasks();
+                    lossCount += r.tasks();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                listener.step(e, s + 1, lossCount == 0 ? Double.NaN : lossSum / lossCount, Math.min(train.size(), (s + 1) * o.metaBatch()) / secs);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double val = validation.isEmpty() ? lossSum / Math.max(1, lossCount) : validationLoss(learner, validation, o.evalSteps());
+            Epoch ep = new Epoch(e, lossSum / Math.max(1, lossCount), val, seconds, train.size() / seconds, learner.skippedTasks() - skippedBefore);
+            epochs.add(ep);
+            boolean improved = val < best;
+            if (improved) {
+                best = val;
+                bestEpoch = e;
+                bestParams = learner.metaParams();
+                since = 0;
+            } else {
+                since++;
+            }
+            listener.epoch(ep, improved);
+            if (o.patience() > 0 && since >= o.patience()) {
+                early = e < o.epochs();
+                break;
+            }
+        }
+        learner.load(bestParams);
+        return new History(List.copyOf(epochs), bestEpoch, best, early);
+    }
+
+    /** Mean query loss after adaptation over the tasks (parallel over tasks, deterministic). */
+    public static double validationLoss(MetaLearner<Examples> learner, List<Task<Examples>> tasks, int steps) {
+        double[] loss = new double[tasks.size()];
+        try {
+            CpuParallel.pool().submit(() -> IntStream.range(0, tasks.size()).parallel().forEach(k -> {
+                Task<Examples> t = tasks.get(k);
+                loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
+            })).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during validation", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
+        double sum = 0;
+        for (double v : loss) sum += v;
+        return sum / Math.max(1, tasks.size());
+    }
+
+    private static int[] permutation(int n, SplittableRandom r) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+}
