@@ -70,9 +70,7 @@ public final class Autograd {
                 boolean any = false;
                 for (int i = 0; i < needs.length; i++) any |= needs[i] = Boolean.TRUE.equals(needed.get(node.input(i)));
                 if (!any) continue;
-                node.needs = needs;
-                Tensor[] in = node.op.rule.backward(g, node);
-                node.needs = null;
+                Tensor[] in = node.op.rule.backward(g, node.withNeeds(needs));
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || in[i] == null) continue;
                     Tensor x = node.input(i);
