@@ -261,6 +261,18 @@ class OpGradientCheckTest {
         assertEquals(47, names.size(), "the op count changed: update this number together with the table");
     }
 
+    /** At a tie, where central differences are meaningless, max splits the gradient evenly (as torch.amax). */
+    @Test
+    void maxSplitsTheGradientBetweenTies() {
+        Backend be = new ScalarBackend();
+        Tensor x = Tensor.of(be, new float[] {1, 3, 3, 0, 2, 2, 2, -1}, 2, 4).requiringGrad();
+        Tensor m = Reductions.max(x, 1, false);
+        assertEquals(List.of(3f, 2f), List.of(m.toArray()[0], m.toArray()[1]));
+        float[] g = Autograd.grad(Reductions.sum(m), List.of(x), false).get(0).toArray();
+        float third = 1f / 3;
+        assertTrue(Arrays.equals(new float[] {0, 0.5f, 0.5f, 0, third, third, third, 0}, g), Arrays.toString(g));
+    }
+
     // ---- the checks -------------------------------------------------------------------------------
 
     @TestFactory
