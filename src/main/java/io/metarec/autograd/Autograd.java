@@ -81,9 +81,7 @@ public final class Autograd {
                     lookups.computeIfAbsent(node.input(0), x -> new Lookups()).add(g, node);
                     continue;
                 }
-                node.needs = needs;
-                Tensor[] in = node.op.rule.backward(g, node);
-                node.needs = null;
+                Tensor[] in = node.op.rule.backward(g, node.withNeeds(needs));
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || in[i] == null) continue;
                     Tensor x = node.input(i);

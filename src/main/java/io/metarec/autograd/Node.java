@@ -6,7 +6,7 @@ public final class Node {
     final Tensor[] inputs;
     /** Op-specific attributes (axis, transpose flags, indices...). */
     public final Object attrs;
-    /** Set by {@link Autograd} before the rule runs: which inputs need a gradient. */
+    /** Which inputs need a gradient; set only on the per-pass copy a rule sees (see {@link #withNeeds}). */
     boolean[] needs;
     /** The tensor this node produced (set right after construction; a weak spot only for the GC). */
     Tensor output;
@@ -15,6 +15,18 @@ public final class Node {
         this.op = op;
         this.inputs = inputs;
         this.attrs = attrs;
+    }
+
+    /**
+     * This node as its rule sees it in one backward pass: same op, inputs, attributes and output, with
+     * that pass's {@code needs}. A copy, because several threads may run backward passes through a
+     * shared node at once, each needing other inputs (a shared field raced: gradients came back zero).
+     */
+    Node withNeeds(boolean[] needs) {
+        Node n = new Node(op, inputs, attrs);
+        n.needs = needs;
+        n.output = output;
+        return n;
     }
 
     public Tensor input(int i) { return inputs[i]; }

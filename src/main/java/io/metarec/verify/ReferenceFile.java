@@ -127,6 +127,22 @@ public final class ReferenceFile {
         return tensor(field(parent, name), where.isEmpty() ? name : where + "." + name);
     }
 
+    /** Like {@link #tensors(JsonNode, String, String)}, but exactly {@code count} of them. */
+    List<RefTensor> tensors(JsonNode parent, String name, String where, int count) {
+        List<RefTensor> out = tensors(parent, name, where);
+        if (out.size() != count)
+            throw new ReferenceFormatException(source + ": " + (where.isEmpty() ? "" : where + ".") + name + " has " + out.size()
+                    + " tensors, expected " + count);
+        return out;
+    }
+
+    /** A non-empty JSON array field (tasks, ops). */
+    JsonNode nonEmptyArray(JsonNode node, String name) {
+        JsonNode v = field(node, name);
+        if (!v.isArray() || v.isEmpty()) throw new ReferenceFormatException(source + ": '" + name + "' must be a non-empty array");
+        return v;
+    }
+
     List<RefTensor> tensors(JsonNode parent, String name, String where) {
         JsonNode v = field(parent, name);
         if (!v.isArray()) throw new ReferenceFormatException(source + ": " + (where.isEmpty() ? "" : where + ".") + name + " must be an array of tensors");

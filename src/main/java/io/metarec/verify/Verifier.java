@@ -50,12 +50,18 @@ public final class Verifier {
                 case "maml_mlp" -> mamlMlp(file);
                 case "metasgd_mlp" -> List.of(metaSgd(file));
                 case "melu" -> melu(file);
-                default -> List.of(CaseResult.failed(file.name(), "unknown kind '" + file.kind()
+                default -> List.of(CaseResult.failed(file.name(), file.source + ": unknown kind '" + file.kind()
                         + "' (known: ops, maml_mlp, metasgd_mlp, melu)"));
             };
         } catch (RuntimeException e) {
-            return List.of(CaseResult.failed(file.name(), e.getMessage() == null ? e.toString() : e.getMessage()));
+            return List.of(CaseResult.failed(file.name(), why(file, e)));
         }
+    }
+
+    /** The message of a failure, naming the file (format errors already do; engine errors say the op and shapes). */
+    private static String why(ReferenceFile f, RuntimeException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return e instanceof ReferenceFormatException ? m : f.source + ": " + m;
     }
 
     // ---- ops -------------------------------------------------------------------------------------
@@ -89,15 +95,19 @@ public final class Verifier {
     }
 
     private List<CaseResult> ops(ReferenceFile f) {
-        JsonNode list = f.field(f.root, "ops");
+        JsonNode list = f.nonEmptyArray(f.root, "ops");
+        Map<String, Integer> uses = new LinkedHashMap<>();
+        for (JsonNode op : list) uses.merge(op.path("op").asText("?"), 1, Integer::sum);
         List<CaseResult> out = new ArrayList<>();
         for (int k = 0; k < list.size(); k++) {
             JsonNode op = list.get(k);
-            String name = f.name() + "/" + (op.has("op") ? op.get("op").asText() : "#" + k);
+            String opName = op.path("op").asText("?");
+            // an op listed several times (other shapes) gets its position, so every line names one case
+            String name = f.name() + "/" + (op.has("op") ? opName : "#" + k) + (uses.get(opName) > 1 ? "#" + k : "");
             try {
                 out.add(oneOp(f, op, name));
             } catch (RuntimeException e) {
-                out.add(CaseResult.failed(name, e.getMessage() == null ? e.toString() : e.getMessage()));
+                out.add(CaseResult.failed(name, why(f, e)));
             }
         }
         return out;
@@ -108,12 +118,20 @@ public final class Verifier {
         Function<List<Tensor>, Tensor> fn = OPS.get(opName);
         if (fn == null) return CaseResult.failed(name, "unknown op '" + opName + "'; known: " + String.join(", ", OPS.keySet()));
         String at = "ops[" + opName + "]";
-        List<RefTensor> ins = f.tensors(op, "inputs", at), grads = f.tensors(op, "grads", at), vs = f.tensors(op, "v", at),
-                hvps = f.tensors(op, "hvp", at);
+        List<RefTensor> ins = f.tensors(op, "inputs", at);
+        List<RefTensor> grads = f.tensors(op, "grads", at, ins.size()), vs = f.tensors(op, "v", at, ins.size()),
+                hvps = f.tensors(op, "hvp", at, ins.size());
         RefTensor outRef = f.tensor(op, "output", at), w = f.tensor(op, "w", at);
         List<Tensor> x = new ArrayList<>();
         for (RefTensor t : ins) x.add(t.toTensor(backend).requiringGrad());
         Tensor y = fn.apply(x);
+        if (w.data().length != y.size())
+            throw new ReferenceFormatException(f.source + ": " + at + ".w has " + w.data().length + " values but the output "
+                    + y.shapeString() + " has " + y.size());
+        for (int i = 0; i < ins.size(); i++)
+            if (vs.get(i).data().length != ins.get(i).data().length)
+                throw new ReferenceFormatException(f.source + ": " + at + ".v[" + i + "] has " + vs.get(i).data().length
+                        + " values but inputs[" + i + "] has " + ins.get(i).data().length);
         Tensor loss = y.mul(w.toTensor(backend).reshape(y.shape())).sum();
         List<Tensor> g = Autograd.grad(loss, x, true);
         Tensor gv = null;
@@ -135,8 +153,7 @@ public final class Verifier {
     record Task(Tensor supportX, Tensor supportY, Tensor queryX, Tensor queryY) {}
 
     private List<Task> mlpTasks(ReferenceFile f) {
-        JsonNode tasks = f.field(f.root, "tasks");
-        if (!tasks.isArray() || tasks.isEmpty()) throw new ReferenceFormatException(f.source + ": 'tasks' must be a non-empty array");
+        JsonNode tasks = f.nonEmptyArray(f.root, "tasks");
         List<Task> out = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             String at = "tasks[" + i + "]";
@@ -153,7 +170,14 @@ public final class Verifier {
     private Model mlpModel(ReferenceFile f, String paramsField) {
         int[] sizes = f.ints(f.root, "layer_sizes");
         String act = f.root.has("activation") && !f.root.get("activation").isNull() ? f.text(f.root, "activation") : "relu";
-        Mlp mlp = new Mlp("mlp", sizes, Activation.parse(act));
+        Activation activation;
+        try {
+            activation = Activation.parse(act);
+        } catch (IllegalArgumentException e) {
+            throw new ReferenceFormatException(f.source + ": field 'activation': " + e.getMessage());
+        }
+        if (sizes.length < 2) throw new ReferenceFormatException(f.source + ": 'layer_sizes' needs at least input and output sizes");
+        Mlp mlp = new Mlp("mlp", sizes, activation);
         return new Model(mlp, bind(f, mlp, f.tensors(f.root, paramsField, "")));
     }
 
@@ -221,8 +245,9 @@ public final class Verifier {
         List<Tensor> grads = Autograd.grad(metaLoss, wrt, false);
         Map<String, Double> err = new LinkedHashMap<>();
         err.put("loss", CaseResult.relativeError(new float[] {metaLoss.item()}, new double[] {f.number(f.root, "meta_loss")}));
-        List<RefTensor> gp = f.tensors(f.root, "meta_grads_params", ""), ga = f.tensors(f.root, "meta_grads_inner_lrs", "");
         List<String> labels = paramLabels(m.mlp);
+        List<RefTensor> gp = f.tensors(f.root, "meta_grads_params", "", labels.size()),
+                ga = f.tensors(f.root, "meta_grads_inner_lrs", "", labels.size());
         for (int i = 0; i < labels.size(); i++) err.put(labels.get(i), CaseResult.relativeError(grads.get(i).toArray(), gp.get(i).data()));
         for (int i = 0; i < labels.size(); i++)
             err.put("lr_" + labels.get(i), CaseResult.relativeError(grads.get(labels.size() + i).toArray(), ga.get(i).data()));
@@ -250,7 +275,7 @@ public final class Verifier {
                     + vocab.length + " fields × " + dim + " = " + vocab.length * dim);
         float lr = (float) f.number(f.root, "inner_lr");
         int steps = f.integer(f.root, "inner_steps");
-        JsonNode tasks = f.field(f.root, "tasks");
+        JsonNode tasks = f.nonEmptyArray(f.root, "tasks");
         List<CaseResult> out = new ArrayList<>();
         for (String order : List.of("second_order", "first_order")) {
             if (!f.root.has(order)) continue;
@@ -276,8 +301,9 @@ public final class Verifier {
             List<Tensor> grads = Autograd.grad(metaLoss, wrt, false);
             Map<String, Double> err = new LinkedHashMap<>();
             err.put("loss", CaseResult.relativeError(new float[] {metaLoss.item()}, new double[] {f.number(ref, "meta_loss")}));
-            List<RefTensor> gp = f.tensors(ref, "meta_grads_params", order), gt = f.tensors(ref, "meta_grads_tables", order);
             List<String> labels = paramLabels(m.mlp);
+            List<RefTensor> gp = f.tensors(ref, "meta_grads_params", order, labels.size()),
+                    gt = f.tensors(ref, "meta_grads_tables", order, tab.size());
             for (int i = 0; i < labels.size(); i++) err.put(labels.get(i), CaseResult.relativeError(grads.get(i).toArray(), gp.get(i).data()));
             for (int i = 0; i < tab.size(); i++)
                 err.put("table" + (i + 1), CaseResult.relativeError(grads.get(labels.size() + i).toArray(), gt.get(i).data()));

@@ -56,9 +56,6 @@ public final class VectorBackend extends ScalarBackend {
             case ABS -> { for (; i < bound; i += L) v(a, i).abs().intoArray(o, i); }
             case SQUARE -> { for (; i < bound; i += L) { FloatVector t = v(a, i); t.mul(t).intoArray(o, i); } }
             case SQRT -> { for (; i < bound; i += L) v(a, i).sqrt().intoArray(o, i); }
-            case EXP -> { for (; i < bound; i += L) v(a, i).lanewise(VectorOperators.EXP).intoArray(o, i); }
-            case LOG -> { for (; i < bound; i += L) v(a, i).lanewise(VectorOperators.LOG).intoArray(o, i); }
-            case TANH -> { for (; i < bound; i += L) v(a, i).lanewise(VectorOperators.TANH).intoArray(o, i); }
             case RECIPROCAL -> { for (; i < bound; i += L) FloatVector.broadcast(S, 1f).div(v(a, i)).intoArray(o, i); }
             case AFFINE -> { for (; i < bound; i += L) v(a, i).fma(p1, p2).intoArray(o, i); }
             case RELU -> { for (; i < bound; i += L) v(a, i).max(0f).intoArray(o, i); }
@@ -72,18 +69,13 @@ public final class VectorBackend extends ScalarBackend {
                 FloatVector one = FloatVector.broadcast(S, 1f), below = FloatVector.broadcast(S, p1);
                 for (; i < bound; i += L) below.blend(one, v(a, i).compare(VectorOperators.GT, 0f)).intoArray(o, i);
             }
-            case SIGMOID -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; i < bound; i += L) one.div(v(a, i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, i);
-            }
-            case SOFTPLUS -> { // max(x, 0) + log1p(exp(-|x|))
-                for (; i < bound; i += L) {
-                    FloatVector t = v(a, i);
-                    t.max(0f).add(t.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)).intoArray(o, i);
-                }
-            }
             case CLAMP -> { for (; i < bound; i += L) v(a, i).max(p1).min(p2).intoArray(o, i); }
-            default -> { } // the rest are rare: scalar loop below
+            // NOTE: exp, log, tanh, sigmoid and softplus use the scalar loop below on purpose. The Vector
+            // API's lanewise EXP/LOG/TANH/LOG1P give different bits before and after C2 compiles the loop
+            // (a Java fallback, then SVML-style intrinsics within 1 ulp), so results changed with JIT
+            // warm-up and runs were not bitwise repeatable (DeterminismTest). A vector version needs
+            // its own fma polynomial (exactly specified arithmetic), as Philox.normalPair does.
+            default -> { } // scalar loop below
         }
         for (; i < n; i++) o[i] = op.apply(a[i], p1, p2);
     }
@@ -181,7 +173,7 @@ public final class VectorBackend extends ScalarBackend {
                 if (bound > 0) {
                     FloatVector va = FloatVector.broadcast(S, op.identity());
                     for (; j < bound; j += L) va = combine(op, va, v(xs, base + j));
-                    acc = va.reduceLanes(lanes);
+                    acc = op == Reduce.SUM ? sumLanes(va) : va.reduceLanes(lanes);
                 }
                 for (; j < n; j++) acc = op.combine(acc, xs[base + j]);
                 o[p] = acc;
@@ -198,6 +190,18 @@ public final class VectorBackend extends ScalarBackend {
                 for (; i < inner; i++) o[ob + i] = op.combine(o[ob + i], xs[xb + i]);
             }
         }
+    }
+
+    /**
+     * Lane 0 + lane 1 + … in this fixed order. NOTE: reduceLanes(ADD) leaves the order unspecified
+     * ("may vary for the same input values"), which would break bitwise repeatability; max and min
+     * are exact in any order, so they keep reduceLanes.
+     */
+    private static float sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        float acc = 0f;
+        for (float x : lanes) acc += x;
+        return acc;
     }
 
     private static FloatVector combine(Reduce op, FloatVector acc, FloatVector x) {
