@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "metarec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Meta-learning recommender engine: autodiff with second-order gradients, MAML-family learners, cold-start recommendation.",
-        subcommands = {InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, CompareCommand.class,
+                InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

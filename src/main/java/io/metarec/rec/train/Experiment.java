@@ -81,9 +81,18 @@ public final class Experiment {
     /** A trained learner and its history. */
     public record Trained(RecConfig config, MetaLearner<Examples> learner, RecTrainer.History history, double seconds) {}
 
+    /** The (untrained) model and learner of {@code c} for this dataset's fields. */
+    public MetaLearner<Examples> newLearner(RecConfig c) {
+        return Learners.learner(c, Learners.model(c, encoder, meanTarget));
+    }
+
     /** Builds the model and learner of {@code c} and meta-trains it on the training tasks. */
     public Trained train(RecConfig c, RecTrainer.Listener listener) {
-        MetaLearner<Examples> learner = Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        return train(c, newLearner(c), listener);
+    }
+
+    /** Meta-trains {@code learner} (made by {@link #newLearner}) on the training tasks. */
+    public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener) {
         long t0 = System.nanoTime();
         RecTrainer.History h = RecTrainer.train(learner, train, validation,
                 new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);

@@ -1,0 +1,67 @@
+package io.metarec.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metarec.rec.train.Baselines;
+import io.metarec.rec.train.Experiment;
+import io.metarec.rec.train.RecConfig;
+import io.metarec.rec.train.Recommender;
+import io.metarec.rec.train.Report;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Trains several learners on one experiment and evaluates them with the baselines: what compare and demo run. */
+final class Comparison {
+    private Comparison() {}
+
+    record Result(Report report, ObjectNode config) {}
+
+    static Result run(Experiment e, RecConfig base, List<String> algos, boolean baselines, boolean catalogue, PrintStream out) {
+        List<Recommender> recs = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = json.createObjectNode();
+        config.set("base", json.valueToTree(base));
+        ArrayNode trained = config.putArray("trained");
+        for (String algo : algos) {
+            RecConfig c = base.withAlgo(algo);
+            Experiment.Trained t;
+            try (Progress p = new Progress(algo, out)) {
+                t = e.train(c, p);
+            }
+            out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", algo, t.history().epochs().size(),
+                    t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
+            ObjectNode o = trained.addObject();
+            o.put("algo", algo);
+            o.put("epochs", t.history().epochs().size());
+            o.put("best_epoch", t.history().bestEpoch());
+            o.put("validation_loss", t.history().bestValidationLoss());
+            o.put("seconds", t.seconds());
+            recs.addAll(e.recommenders(t));
+        }
+        if (baselines) recs.addAll(Baselines.all(e.tasks()));
+        out.println("evaluating " + recs.size() + " recommenders on " + e.split().tasks(io.metarec.rec.split.Scenario.WARM).size() + " + "
+                + e.split().tasks(io.metarec.rec.split.Scenario.USER_COLD).size() + " + " + e.split().tasks(io.metarec.rec.split.Scenario.ITEM_COLD).size()
+                + " + " + e.split().tasks(io.metarec.rec.split.Scenario.USER_ITEM_COLD).size() + " users…");
+        Report r = e.evaluate(recs, catalogue, Report.Progress.NONE);
+        config.put("split", e.split().description());
+        config.put("dataset", e.data().name());
+        return new Result(r, config);
+    }
+
+    static void write(Result r, Path json, Path plot, List<String> chartMetrics, PrintStream out) throws IOException {
+        if (json != null) {
+            Report.writeJson(json, r.report().toJson(r.config()));
+            out.println("results written to " + json);
+        }
+        if (plot != null) {
+            Charts.comparison(r.report(), chartMetrics, plot);
+            out.println("chart written to " + plot);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.metarec.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metarec.rec.data.Field;
+import io.metarec.rec.train.Baselines;
+import io.metarec.rec.train.Experiment;
+import io.metarec.rec.train.LearnerRecommender;
+import io.metarec.rec.train.RecConfig;
+import io.metarec.rec.train.Recommender;
+import io.metarec.rec.train.Report;
+import io.metarec.rec.train.SavedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Evaluates a saved model on the evaluation scenarios of a dataset's split. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Evaluate a saved model on the held-out users of each scenario (warm, user-cold, item-cold, user-item-cold):",
+                "adapt to each user's support ratings, score the query (MAE, RMSE, nDCG@k) and the catalogue (Recall@k, nDCG@k).",
+                "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}."})
+public final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "the dataset the model was trained on")
+    Path data;
+
+    @Option(names = "--split", paramLabel = "FILE", description = "split file (default: DIR/split.csv when present, else the MeLU protocol)")
+    Path split;
+
+    @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting to a user (default: the model's)")
+    Integer steps;
+
+    @Option(names = "--baselines", description = "also evaluate global-mean, item-mean and popularity")
+    boolean baselines;
+
+    @Option(names = "--no-catalogue", description = "skip the full-catalogue metrics (faster)")
+    boolean noCatalogue;
+
+    @Option(names = "--metrics", paramLabel = "M,M", split = ",", description = "metrics in the tables (default: mae,rmse,ndcg@3,recall@10; 'all' for every one)")
+    List<String> metrics;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
+    Path json;
+
+    @Mixin CommonOptions common;
+
+    @Override public Integer call() throws IOException {
+        common.backend();
+        SavedModel m = SavedModel.load(model);
+        RecConfig c = m.config();
+        Experiment e = Experiment.prepare(data, split, c.feedback(), c.validation(), c.seed());
+        requireSameFields("user", m.encoder().userFields(), e.encoder().userFields());
+        requireSameFields("item", m.encoder().items().fields(), e.encoder().items().fields());
+        int n = steps != null ? steps : c.innerSteps();
+        if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
+        List<Recommender> recs = new ArrayList<>();
+        if (c.algo().equals("pretrained")) {
+            recs.add(new LearnerRecommender("global-model", m.learner(), e.tasks(), 0));
+            recs.add(new LearnerRecommender("fine-tuned", m.learner(), e.tasks(), n));
+        } else {
+            recs.add(new LearnerRecommender(c.algo(), m.learner(), e.tasks(), n));
+        }
+        if (baselines) recs.addAll(Baselines.all(e.tasks()));
+        Report r = e.evaluate(recs, !noCatalogue, Report.Progress.NONE);
+        r.print(System.out, shown(metrics, r.metrics()));
+        if (json != null) {
+            ObjectNode config = new ObjectMapper().createObjectNode();
+            config.set("model", new ObjectMapper().valueToTree(c));
+            config.put("model_file", model.toString());
+            config.put("inner_steps", n);
+            config.put("split", e.split().description());
+            config.put("dataset", e.data().name());
+            Report.writeJson(json, r.toJson(config));
+            System.out.println("results written to " + json);
+        }
+        return 0;
+    }
+
+    /** The metrics to show: the user's (validated) or a default subset of what the report has. */
+    static List<String> shown(List<String> asked, List<String> available) {
+        if (asked == null || asked.isEmpty()) {
+            List<String> d = new ArrayList<>();
+            for (String x : List.of("mae", "rmse", "auc", "ndcg@3", "recall@10")) if (available.contains(x)) d.add(x);
+            return d;
+        }
+        if (asked.size() == 1 && asked.get(0).equals("all")) return available;
+        for (String x : asked)
+            if (!available.contains(x)) throw new IllegalArgumentException("--metrics: unknown metric '" + x + "'; available: " + String.join(", ", available));
+        return asked;
+    }
+
+    static void requireSameFields(String side, List<Field> model, List<Field> data) {
+        List<String> a = model.stream().map(f -> f.name() + "/" + f.kind()).toList(), b = data.stream().map(f -> f.name() + "/" + f.kind()).toList();
+        if (!a.equals(b))
+            throw new IllegalArgumentException("the model's " + side + " fields " + a + " differ from the dataset's " + b + ": was it trained on another dataset?");
+        for (int i = 0; i < model.size(); i++)
+            if (!model.get(i).vocabulary().values().equals(data.get(i).vocabulary().values()))
+                throw new IllegalArgumentException("the " + side + " field '" + model.get(i).name() + "' has other values in this dataset than in the model's ("
+                        + data.get(i).vocabulary().values().size() + " vs " + model.get(i).vocabulary().values().size() + "): was it trained on another dataset?");
+    }
+}

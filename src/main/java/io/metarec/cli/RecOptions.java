@@ -1,0 +1,93 @@
+package io.metarec.cli;
+
+import io.metarec.meta.LearnerConfig;
+import io.metarec.rec.train.Feedback;
+import io.metarec.rec.train.RecConfig;
+import picocli.CommandLine.Option;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** The options that define a recommendation run (model, feedback, learner, schedule), shared by train / compare / demo. */
+public final class RecOptions {
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "default",
+            description = "starting hyper-parameters: default (this project's, tuned on the synthetic data) or melu (the MeLU paper's: local lr 5e-6, 1 local step, global lr 5e-5); other options override")
+    String preset;
+
+    @Option(names = "--model", paramLabel = "KIND", description = "melu (field embeddings + MLP) or metric (metric learning)")
+    String model;
+
+    @Option(names = "--embedding-dim", paramLabel = "N", description = "embedding size per field (default 32)")
+    Integer embeddingDim;
+
+    @Option(names = "--hidden", paramLabel = "N,N", split = ",", description = "MLP hidden sizes (default 64,64; metric: the space size is the first)")
+    List<Integer> hidden;
+
+    @Option(names = "--feedback", paramLabel = "KIND", description = "explicit (ratings, MSE) or implicit (liked or not, BCE with sampled negatives)")
+    String feedback;
+
+    @Option(names = "--positive-threshold", paramLabel = "R", description = "implicit feedback: ratings ≥ R are positives (default 4)")
+    Float positiveThreshold;
+
+    @Option(names = "--negatives", paramLabel = "N", description = "implicit feedback: sampled negatives per positive (default 1)")
+    Integer negatives;
+
+    @Option(names = "--inner-steps", paramLabel = "N", description = "inner (local) steps when adapting to a user")
+    Integer innerSteps;
+
+    @Option(names = "--inner-lr", paramLabel = "LR", description = "inner (local) learning rate")
+    Float innerLr;
+
+    @Option(names = "--outer-lr", paramLabel = "LR", description = "outer (global) learning rate, Adam")
+    Float outerLr;
+
+    @Option(names = "--meta-batch", paramLabel = "N", description = "tasks (users) per meta-step (default 32)")
+    Integer metaBatch;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "maximum epochs over the training users")
+    Integer epochs;
+
+    @Option(names = "--patience", paramLabel = "N", description = "stop after N epochs without a better validation loss (0: never)")
+    Integer patience;
+
+    @Option(names = "--validation", paramLabel = "SHARE", description = "share of training users held out for early stopping (default 0.1)")
+    Double validation;
+
+    @Option(names = "--execution", paramLabel = "MODE", description = "per-task (threads across tasks), batched (tasks stacked in the same kernels) or auto")
+    String execution;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed of initialisation, task order and negative sampling (default 1)")
+    Long seed;
+
+    /** The configuration for {@code algo} (null: the preset's). */
+    public RecConfig config(String algo) {
+        RecConfig b = switch (preset) {
+            case "default" -> RecConfig.defaults();
+            case "melu" -> RecConfig.meluPaper();
+            default -> throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; valid: default, melu");
+        };
+        Feedback fb = b.feedback();
+        if (feedback != null || positiveThreshold != null || negatives != null) {
+            Feedback.Kind kind = feedback != null ? Feedback.parseKind(feedback) : fb.kind();
+            fb = kind == Feedback.Kind.EXPLICIT ? Feedback.explicit()
+                    : Feedback.implicit(positiveThreshold != null ? positiveThreshold : Feedback.DEFAULT_THRESHOLD,
+                    negatives != null ? negatives : Feedback.DEFAULT_NEGATIVES);
+        }
+        LearnerConfig.Execution ex = execution == null ? b.execution() : switch (execution.toLowerCase(java.util.Locale.ROOT)) {
+            case "per-task", "per_task" -> LearnerConfig.Execution.PER_TASK;
+            case "batched" -> LearnerConfig.Execution.BATCHED;
+            case "auto" -> LearnerConfig.Execution.AUTO;
+            default -> throw new IllegalArgumentException("--execution: unknown mode '" + execution + "'; valid: per-task, batched, auto");
+        };
+        return new RecConfig(model != null ? model : b.model(), embeddingDim != null ? embeddingDim : b.embeddingDim(),
+                hidden != null ? hidden : b.hidden(), fb, algo != null ? algo : b.algo(),
+                innerSteps != null ? innerSteps : b.innerSteps(), innerLr != null ? innerLr : b.innerLr(),
+                outerLr != null ? outerLr : b.outerLr(), metaBatch != null ? metaBatch : b.metaBatch(),
+                epochs != null ? epochs : b.epochs(), patience != null ? patience : b.patience(),
+                validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed());
+    }
+
+    static List<String> csv(String s) {
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+}
