@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
 public final class DataCommand implements Callable<Integer> {
 
     @Override public Integer call() {
-        System.out.println("metarec data: use one of synth, describe, split, convert (metarec data --help)");
+        System.err.println("metarec data: use one of synth, describe, split, convert (metarec data --help)");
         return 2;
     }
 
