@@ -63,6 +63,16 @@ class GenericLayoutTest {
     }
 
     @Test
+    void windowsLineEndingsAndAByteOrderMarkAreFine() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("crlf"));
+        Files.write(dir.resolve("interactions.csv"), "\uFEFFuser,item,rating\r\nu1,i1,4\r\n\r\nu2,i1,2\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Dataset d = Datasets.load(dir);
+        assertEquals(2, d.interactions().size());
+        assertEquals("u2", d.userId(1));
+        assertEquals("i1", d.itemId(0));
+    }
+
+    @Test
     void writeThenReadGivesTheSameDataset() throws IOException {
         Dataset a = Datasets.load(Fixtures.generic(tmp.resolve("g")));
         Path out = tmp.resolve("copy");
