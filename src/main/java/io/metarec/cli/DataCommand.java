@@ -35,8 +35,8 @@ import java.util.concurrent.Callable;
 /** {@code metarec data synth | describe | split | convert}: datasets and cold-start splits. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = {"Create, inspect, split and convert recommendation datasets.",
-                "A dataset is a directory: MovieLens-100K (u.data, u.user, u.item), MovieLens-1M (ratings.dat, users.dat, movies.dat)",
-                "or the generic layout (interactions.csv, users.csv, items.csv, optional split.csv); the format is detected."},
+                "A dataset is a directory: MovieLens-100K (u.data, u.user, u.item), MovieLens-1M (ratings.dat, users.dat, movies.dat) "
+                        + "or the generic layout (interactions.csv, users.csv, items.csv, optional split.csv); the format is detected."},
         subcommands = {DataCommand.Synth.class, DataCommand.Describe.class, DataCommand.Split.class, DataCommand.Convert.class})
 public final class DataCommand implements Callable<Integer> {
 
@@ -46,8 +46,8 @@ public final class DataCommand implements Callable<Integer> {
     }
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
-            description = {"Write a deterministic synthetic dataset (generic layout) with planted user groups: demographics predict a user's",
-                    "group only partly, so adapting to a user's few ratings helps. The same seed gives byte-identical files."})
+            description = {"Write a deterministic synthetic dataset (generic layout) with planted user groups.",
+                    "Demographics predict a user's group only partly, so adapting to a user's few ratings helps. The same seed gives byte-identical files."})
     static final class Synth implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory to create (refused if not empty, unless --force)")
         Path out;
@@ -94,9 +94,9 @@ public final class DataCommand implements Callable<Integer> {
 
     @Command(name = "split", mixinStandardHelpOptions = true,
             description = {"Split a dataset for cold-start evaluation (MeLU protocol), write the split file and print the scenario sizes.",
-                    "Items: the newest 20% by release time are new (or --new-items-from YEAR); users: 20% new at random, 10% of the",
-                    "existing ones held out (warm); a user's ratings on one item partition form a task if there are 13–100 of them;",
-                    "query = 10 random ratings, support = the rest."})
+                    "Items: the newest 20%% by release time are new (or --new-items-from YEAR); users: 20%% new at random, 10%% of the "
+                            + "existing ones held out (warm); a user's ratings on one item partition form a task if there are 13–100 of them; "
+                            + "query = 10 random ratings, support = the rest."})
     static final class Split implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "dataset directory")
         Path dir;
