@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "metarec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Meta-learning recommender engine: autodiff with second-order gradients, MAML-family learners, cold-start recommendation.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, CompareCommand.class,
-                InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+                DataCommand.class, InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -23,9 +23,10 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean debug = parsed.matchedOption("--debug") != null || Boolean.getBoolean("metarec.debug");
+            boolean debug = Boolean.getBoolean("metarec.debug");
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) debug |= p.hasMatchedOption("--debug");
             if (debug) ex.printStackTrace(cmd.getErr());
-            cmd.getErr().println("metarec " + cmd.getCommandName() + ": " + message(ex));
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + message(ex));
             return ex instanceof BackendUnavailableException || ex instanceof IllegalArgumentException
                     || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException ? 2 : 1;
         });

@@ -30,8 +30,8 @@ import java.util.SplittableRandom;
  * Which items a user rates: n_u ~ round(LogNormal(ln median, 0.65²)) clamped to [4, min(600, items/2)]
  * (about 90% fall within 13–100), drawn without replacement with probability ∝ popularity ·
  * e^{λ · group taste}, popularity = 1 / (rank + 5) over a random rank, ×2 for items of the last two
- * years. Timestamps: each user is active for Exp(mean 200 days) from a start in 2016–2021; a
- * rating falls in that window but not before the item's release.
+ * years. Timestamps: each user is active for Exp(mean 200 days) from a start in 2016 – mid 2021; a
+ * rating falls in that window, cut at the end of 2021, and not before the item's release.
  *
  * <p>Files (generic layout): interactions.csv (user,item,rating,timestamp), users.csv
  * (user,gender,age,occupation,region), items.csv (item,title,release,decade,director,genres[]),
@@ -44,7 +44,7 @@ public final class Synthetic {
     private Synthetic() {}
 
     static final double MU = 3.1, USER_BIAS = 0.3, ITEM_BIAS = 0.3, POPULARITY_BIAS = 0.15, PERSONAL = 0.35, RATING_SPREAD = 0.65;
-    static final long START = Releases.startOfYear(2016), END = Releases.startOfYear(2021) + 180L * 86400;
+    static final long START = Releases.startOfYear(2016), END = Releases.startOfYear(2021) + 180L * 86400, LAST = Releases.startOfYear(2022);
     public static final List<String> GENRES = List.of("Drama", "Comedy", "Action", "Thriller", "Romance", "Adventure", "Crime",
             "Sci-Fi", "Horror", "Children", "Fantasy", "Mystery", "Animation", "Documentary", "War", "Musical", "Western", "Film-Noir");
     public static final List<String> GENDERS = List.of("F", "M");
@@ -270,7 +270,7 @@ public final class Synthetic {
                 double r = m.expected(u, i) + c.noise() * gaussian(rr);
                 int rating = (int) Math.max(1, Math.min(5, StrictMath.rint(r)));
                 long from = Math.max(start, release[i]);
-                long ts = from + (long) (rr.nextDouble() * span);
+                long ts = from + (long) (rr.nextDouble() * Math.max(3600, Math.min(span, LAST - from)));
                 b.interaction(u, i, rating, ts);
             }
         }

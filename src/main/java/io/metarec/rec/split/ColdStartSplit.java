@@ -172,7 +172,7 @@ public final class ColdStartSplit {
             out.put(s, Collections.unmodifiableList(kept));
             lost.put(s, drop);
         }
-        return new GivenN(n, out, lost);
+        return new GivenN(n, Collections.unmodifiableMap(out), Collections.unmodifiableMap(lost));
     }
 
     /** Tasks of the given-n sweep for one n, and how many tasks per scenario had too small a support. */
