@@ -25,8 +25,10 @@ import java.util.SplittableRandom;
  *   r* = μ + b_u + b_i + A · mean_{k ∈ genres(i)} τ[g_u][k] + B · δ[g_u][director(i)] + 0.35 · mean_{k ∈ genres(i)} ω_u[k] + ε
  *   rating = clamp(round(r*), 1, 5)
  * </pre>
- * with group tastes τ, δ ~ N(0, 1), user bias b_u ~ N(0, 0.3²), item bias b_i ~ N(0, 0.3²) + 0.15 ·
- * (popularity z-score), personal deviations ω_u ~ N(0, 1), noise ε ~ N(0, σ²), μ = 3.1.
+ * with group tastes τ, δ ~ N(0, 1), user bias b_u ~ N(0, 0.3²), item bias b_i = 0.3 · q[director(i)] +
+ * N(0, 0.1²) + 0.05 · (popularity z-score) with director quality q ~ N(0, 1) — item quality is mostly
+ * visible in the item's features, as a director's name is in real catalogues —, personal deviations
+ * ω_u ~ N(0, 1), noise ε ~ N(0, σ²), μ = 3.1.
  * Which items a user rates: n_u ~ round(LogNormal(ln median, 0.65²)) clamped to [4, min(600, items/2)]
  * (about 90% fall within 13–100), drawn without replacement with probability ∝ popularity ·
  * e^{λ · group taste}, popularity = 1 / (rank + 5) over a random rank, ×2 for items of the last two
@@ -43,7 +45,8 @@ import java.util.SplittableRandom;
 public final class Synthetic {
     private Synthetic() {}
 
-    static final double MU = 3.1, USER_BIAS = 0.3, ITEM_BIAS = 0.3, POPULARITY_BIAS = 0.15, PERSONAL = 0.35, RATING_SPREAD = 0.65;
+    static final double MU = 3.1, USER_BIAS = 0.3, DIRECTOR_QUALITY = 0.3, ITEM_RESIDUAL = 0.1, POPULARITY_BIAS = 0.05, PERSONAL = 0.35,
+            RATING_SPREAD = 0.65;
     static final long START = Releases.startOfYear(2016), END = Releases.startOfYear(2021) + 180L * 86400, LAST = Releases.startOfYear(2022);
     public static final List<String> GENRES = List.of("Drama", "Comedy", "Action", "Thriller", "Romance", "Adventure", "Crime",
             "Sci-Fi", "Horror", "Children", "Fantasy", "Mystery", "Animation", "Documentary", "War", "Musical", "Western", "Film-Noir");
@@ -205,7 +208,13 @@ public final class Synthetic {
         meanLog /= nI;
         for (int i = 0; i < nI; i++) varLog += (logPop[i] - meanLog) * (logPop[i] - meanLog);
         double sdLog = StrictMath.sqrt(varLog / nI);
-        for (int i = 0; i < nI; i++) m.itemBias[i] = ITEM_BIAS * gaussian(ri) + POPULARITY_BIAS * (logPop[i] - meanLog) / sdLog;
+        // Item quality is mostly the director's (a feature), plus a small item-specific residual and a
+        // popularity effect: what a model reading item features can learn, and what it cannot.
+        double[] directorQuality = new double[nD];
+        for (int d = 0; d < nD; d++) directorQuality[d] = gaussian(ri);
+        for (int i = 0; i < nI; i++)
+            m.itemBias[i] = DIRECTOR_QUALITY * directorQuality[m.itemDirector[i]] + ITEM_RESIDUAL * gaussian(ri)
+                    + POPULARITY_BIAS * (logPop[i] - meanLog) / sdLog;
 
         // Users: group, demographics, bias, personal taste.
         SplittableRandom ru = stream(c.seed(), 3);

@@ -1,0 +1,131 @@
+package io.metarec.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metarec.rec.data.Synthetic;
+import io.metarec.rec.data.SyntheticConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** train → evaluate → recommend, and compare, end to end on a tiny synthetic dataset; bad input gets one clear line. */
+class RecCommandsTest {
+    @TempDir static Path dir;
+    static Path data;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    PrintStream oldOut, oldErr;
+
+    static final String[] SMALL = {"--embedding-dim", "8", "--hidden", "16,16", "--epochs", "1", "--meta-batch", "16", "--inner-steps", "2"};
+
+    @BeforeAll
+    static void data() throws IOException {
+        data = dir.resolve("data");
+        Synthetic.write(SyntheticConfig.of(300, 200, 7), data, false);
+    }
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    int run(String... args) {
+        out.reset();
+        err.reset();
+        return Main.run(args);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
+    void trainEvaluateRecommend() throws IOException {
+        Path model = dir.resolve("m.metarec");
+        assertEquals(0, run(concat(new String[] {"train", "--data", data.toString(), "--out", model.toString()}, SMALL)), err.toString());
+        assertTrue(Files.isRegularFile(model));
+        assertTrue(Files.isRegularFile(dir.resolve("m.curve.png")));
+        assertTrue(out.toString().contains("model written to"), out.toString());
+
+        Path json = dir.resolve("eval.json");
+        assertEquals(0, run("evaluate", "--model", model.toString(), "--data", data.toString(), "--baselines", "--json", json.toString()), err.toString());
+        String text = out.toString();
+        for (String s : new String[] {"warm", "user-cold", "item-cold", "user-item-cold", "maml", "item-mean", "mae", "ndcg@3"})
+            assertTrue(text.contains(s), s + " missing in:\n" + text);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        JsonNode cell = doc.path("scenarios").path("user-cold").path("maml");
+        assertTrue(cell.path("mae").isNumber() && cell.path("rmse").isNumber() && cell.path("ndcg@3").isNumber(), doc.toString());
+        assertTrue(doc.path("scenarios").path("user-cold").path("popularity").path("mae").isMissingNode(), "popularity predicts no ratings");
+        assertTrue(doc.path("config").isObject());
+
+        Path ratings = dir.resolve("new_user.csv");
+        Files.writeString(ratings, "item,rating\n1,5\n2,1\n3,4\n");
+        assertEquals(0, run("recommend", "--model", model.toString(), "--ratings", ratings.toString(), "--user-features", "gender=F,age=25-34", "-k", "5"),
+                err.toString());
+        String rec = out.toString();
+        assertTrue(rec.contains("top 5"), rec);
+        assertEquals(5, rec.lines().filter(l -> l.matches("\\s+\\d+\\s+\\S+.*")).count(), rec);
+        assertFalse(rec.lines().anyMatch(l -> l.matches("\\s+\\d+\\s+(1|2|3)\\s+.*")), "rated items are excluded:\n" + rec);
+    }
+
+    @Test
+    void recommendNamesTheBadLine() throws IOException {
+        Path model = dir.resolve("m2.metarec");
+        assertEquals(0, run(concat(new String[] {"train", "--data", data.toString(), "--out", model.toString(), "--algo", "fomaml"}, SMALL)), err.toString());
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "item,rating\n1,5\n999999,3\n");
+        assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", bad.toString()));
+        assertTrue(err.toString().contains("bad.csv") && err.toString().contains("line 3") && err.toString().contains("999999"), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        Files.writeString(bad, "item,rating\n1,five\n");
+        assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", bad.toString()));
+        assertTrue(err.toString().contains("line 2") && err.toString().contains("five"), err.toString());
+        assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", bad.toString(), "--user-features", "shoe=42"));
+        assertTrue(err.toString().contains("shoe"), err.toString());
+    }
+
+    @Test
+    void badOptionsAreOneLineErrors() {
+        assertEquals(2, run("train", "--data", data.toString(), "--algo", "magic"));
+        assertTrue(err.toString().contains("unknown algorithm 'magic'") && err.toString().contains("maml"), err.toString());
+        assertEquals(2, run("train", "--data", data.toString(), "--inner-lr", "-1"));
+        assertTrue(err.toString().contains("inner learning rate"), err.toString());
+        assertEquals(2, run("train", "--data", dir.resolve("nowhere").toString()));
+        assertEquals(2, run("evaluate", "--model", dir.resolve("nothing.metarec").toString(), "--data", data.toString()));
+        assertTrue(err.toString().contains("no such model file"), err.toString());
+    }
+
+    @Test
+    void compareWritesJsonAndChart() throws IOException {
+        Path json = dir.resolve("cmp.json"), png = dir.resolve("cmp.png");
+        assertEquals(0, run(concat(new String[] {"compare", "--data", data.toString(), "--algos", "maml,pretrained", "--json", json.toString(),
+                "--plot", png.toString(), "--no-catalogue"}, SMALL)), err.toString());
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        for (String r : new String[] {"maml", "global-model", "fine-tuned", "global-mean", "item-mean", "popularity"})
+            assertTrue(doc.path("scenarios").path("item-cold").has(r), r + " missing: " + doc);
+        assertTrue(Files.size(png) > 1000);
+    }
+}
