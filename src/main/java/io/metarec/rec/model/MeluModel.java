@@ -20,8 +20,13 @@ public final class MeluModel implements MetaModel<Examples> {
     private final FieldEmbedder embedder;
     private final Mlp mlp;
     private final LossKind loss;
+    private final float initialBias;
 
-    public MeluModel(List<FieldSpec> fields, int embeddingDim, int[] hidden, LossKind loss) {
+    /**
+     * @param initialBias the output bias at initialisation: the mean training rating (or the logit of
+     *                    the like rate), so the inner loop does not start by chasing a constant offset
+     */
+    public MeluModel(List<FieldSpec> fields, int embeddingDim, int[] hidden, LossKind loss, float initialBias) {
         this.embedder = new FieldEmbedder(fields, embeddingDim);
         int[] sizes = new int[hidden.length + 2];
         sizes[0] = embedder.width();
@@ -29,6 +34,11 @@ public final class MeluModel implements MetaModel<Examples> {
         sizes[sizes.length - 1] = 1;
         this.mlp = new Mlp("mlp", sizes, Activation.RELU);
         this.loss = loss;
+        this.initialBias = initialBias;
+    }
+
+    public MeluModel(List<FieldSpec> fields, int embeddingDim, int[] hidden, LossKind loss) {
+        this(fields, embeddingDim, hidden, loss, 0f);
     }
 
     /** MeLU's sizes: embedding 32, hidden 64-64. */
@@ -38,7 +48,11 @@ public final class MeluModel implements MetaModel<Examples> {
 
     public FieldEmbedder embedder() { return embedder; }
 
-    @Override public Params init(long seed) { return embedder.init(seed).with(mlp.init(seed)); }
+    @Override public Params init(long seed) {
+        Params p = embedder.init(seed).with(mlp.init(seed));
+        String out = mlp.layers().get(mlp.layers().size() - 1).biasName();
+        return p.with(out, Tensor.full(p.get(out).backend(), initialBias, 1));
+    }
 
     @Override public List<String> embeddingGroups() { return List.of("emb"); }
 

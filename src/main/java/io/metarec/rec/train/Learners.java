@@ -31,7 +31,7 @@ public final class Learners {
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget) {
         int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
         return switch (c.model()) {
-            case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss());
+            case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss(), meanTarget);
             case "metric" -> new MetricModel(enc.fields(), c.embeddingDim(), hidden[0], c.feedback().loss(), meanTarget);
             default -> throw new IllegalArgumentException("unknown model " + c.model());
         };
