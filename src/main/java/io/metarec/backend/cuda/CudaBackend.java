@@ -86,10 +86,13 @@ public final class CudaBackend implements Backend {
     public String gemmPath() { return gemmPath; }
 
     /** Device memory in use and cached, for diagnostics. */
-    public String memoryStats() { return heap.stats(); }
+    public synchronized String memoryStats() { return heap.stats(); }
 
     /** Returns cached (freed) device memory to the driver. */
-    public void trimCache() { heap.trim(); }
+    public synchronized void trimCache() { heap.trim(); }
+
+    /** Waits until every queued kernel has finished (for timing; downloads wait by themselves). */
+    public synchronized void synchronize() { device.synchronize(); }
 
     // ---- memory ----------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 package io.metarec.backend.cuda;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,9 +15,11 @@ class EmulatedCudaParityTest extends CudaParityContract {
     private static CudaBackend backend;
 
     @BeforeAll static void start() {
-        var harness = KernelHarness.get();
-        assumeTrue(harness.isPresent(), () -> "kernel harness unavailable: " + KernelHarness.unavailableReason());
-        backend = new CudaBackend(new EmulatedDevice(harness.get(), 1, 3));
+        KernelHarness.get().ifPresent(h -> backend = new CudaBackend(new EmulatedDevice(h, 1, 3)));
+    }
+
+    @BeforeEach void requireHarness() {
+        assumeTrue(backend != null, () -> "kernel harness unavailable: " + KernelHarness.unavailableReason());
     }
 
     @Override CudaBackend cuda() { return backend; }

@@ -3,6 +3,7 @@ package io.metarec.backend.cuda;
 import io.metarec.backend.Buffer;
 import io.metarec.cli.Main;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,13 +13,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The parity contract on a real GPU (skipped, with the reason, where CUDA is unavailable). */
 class GpuCudaParityTest extends CudaParityContract {
     private static CudaBackend backend;
+    private static String unavailable;
 
     @BeforeAll static void open() {
         try {
             backend = CudaBackend.create();
         } catch (io.metarec.backend.BackendUnavailableException e) {
-            assumeTrue(false, "CUDA unavailable: " + e.reason());
+            unavailable = e.reason();
         }
+    }
+
+    @BeforeEach void requireCuda() { // per test, so every test reports itself skipped with the reason
+        assumeTrue(backend != null, () -> "CUDA unavailable: " + unavailable);
     }
 
     @Override CudaBackend cuda() { return backend; }
