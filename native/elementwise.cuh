@@ -31,8 +31,8 @@ template <int OP> MR_HD float unary_apply(float x, float p1, float p2) {
     else if constexpr (OP == U_SQUARE) return mul(x, x);
     else if constexpr (OP == U_RECIPROCAL) return div(1.0f, x);
     else if constexpr (OP == U_POW) return (float)jpow((double)x, (double)p1);
-    else if constexpr (OP == U_AFFINE) return add(mul(p1, x), p2);
-    else if constexpr (OP == U_RELU) return x > 0.0f ? x : 0.0f;
+    else if constexpr (OP == U_AFFINE) return fma(p1, x, p2);  // one rounding, as Math.fma
+    else if constexpr (OP == U_RELU) return jmax(x, 0.0f);  // NaN stays NaN, -0 becomes +0
     else if constexpr (OP == U_LEAKY_RELU) return x > 0.0f ? x : mul(p1, x);
     else if constexpr (OP == U_STEP) return x > 0.0f ? 1.0f : p1;
     else if constexpr (OP == U_SIGMOID) return (float)(1.0 / (1.0 + d_exp(-(double)x)));

@@ -15,8 +15,8 @@
 // Numerics: the kernels must give the same bits as the Java reference wherever Java does (the
 // enums' apply methods). Hence: products and sums that Java rounds separately are written with
 // mul()/add() (__fmul_rn/__fadd_rn on the device, never contracted into an fma; the build also
-// passes -fmad=false), fused multiply-adds only where Java calls Math.fma (or where no bitwise
-// match is expected: GEMM and tree reductions), and the transcendental ops in double, as
+// passes -fmad=false), fused multiply-adds only where Java calls Math.fma (Unary.AFFINE, Philox)
+// or where no bitwise match is expected (GEMM), and the transcendental ops in double, as
 // Unary.apply computes them.
 //
 // Index arithmetic: tensors hold fewer than 2^31 elements and the Java launch planner keeps
@@ -187,9 +187,9 @@ MR_HD double jpow(double x, double y) {
     return d_pow(x, y);
 }
 
-/** Elementwise.affine: the identity when (scale, shift) = (1, 0), else scale·x + shift (two roundings). */
+/** Elementwise.affine: the identity when (scale, shift) = (1, 0), else Unary.AFFINE, fma(scale, x, shift). */
 MR_HD float affine(float x, float scale, float shift) {
-    return scale == 1.0f && shift == 0.0f ? x : add(mul(scale, x), shift);
+    return scale == 1.0f && shift == 0.0f ? x : fma(scale, x, shift);
 }
 
 }  // namespace mr

@@ -16,9 +16,10 @@ public enum Unary {
     RECIPROCAL { public float apply(float x, float p1, float p2) { return 1f / x; } },
     /** x^p1 for a scalar exponent. */
     POW { public float apply(float x, float p1, float p2) { return (float) Math.pow(x, p1); } },
-    /** p1·x + p2 (scale and shift by scalars). */
-    AFFINE { public float apply(float x, float p1, float p2) { return p1 * x + p2; } },
-    RELU { public float apply(float x, float p1, float p2) { return x > 0 ? x : 0f; } },
+    /** p1·x + p2 (scale and shift by scalars), as one fused multiply-add: the rounding a vector or GPU fma gives. */
+    AFFINE { public float apply(float x, float p1, float p2) { return Math.fma(p1, x, p2); } },
+    /** max(x, 0). NOTE: relu(NaN) = NaN (as PyTorch): a NaN must reach the loss to be detected; relu(−0) = +0. */
+    RELU { public float apply(float x, float p1, float p2) { return Math.max(x, 0f); } },
     /** x for x > 0, else p1·x. */
     LEAKY_RELU { public float apply(float x, float p1, float p2) { return x > 0 ? x : p1 * x; } },
     /** NOTE: 1 for x > 0, else p1 (0 for relu). At exactly 0 the relu derivative is taken as 0, like PyTorch. */
