@@ -92,4 +92,33 @@ public interface Backend {
      * (seed, stream, i), so every backend draws the same numbers.
      */
     void random(Distribution distribution, long seed, long stream, float p1, float p2, Buffer out);
+
+    // ---- memory lifetime (optional: CPU backends leave it to the garbage collector) --------------
+
+    /**
+     * Opens a scope that owns every buffer this thread allocates until it closes (or until
+     * {@link MemoryScope#keep} hands one on). Default: {@link MemoryScope#NONE}.
+     */
+    default MemoryScope openScope() {
+        return MemoryScope.NONE;
+    }
+
+    /** Frees a buffer now, whoever owns it; the caller guarantees nothing reads it again. Default: nothing. */
+    default void release(Buffer buffer) {}
+
+    // ---- fused optimizer updates (optional: defaults compose the primitives above) ---------------
+
+    /**
+     * One Adam step of one parameter tensor ({@link Fused.AdamCoefficients} has the formula);
+     * {@code m} and {@code v} are null on the first step. Returns fresh buffers, which a backend
+     * with memory scopes allocates outside any scope: optimizer results outlive a training step.
+     */
+    default Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, Fused.AdamCoefficients c) {
+        return Fused.adamByPrimitives(this, param, grad, m, v, c);
+    }
+
+    /** One SGD step ({@link Fused.SgdCoefficients}); {@code momentum} null on the first step. Fresh, unscoped buffers. */
+    default Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum, Fused.SgdCoefficients c) {
+        return Fused.sgdByPrimitives(this, param, grad, momentum, c);
+    }
 }

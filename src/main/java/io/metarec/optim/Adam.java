@@ -2,6 +2,8 @@ package io.metarec.optim;
 
 import io.metarec.autograd.GradMode;
 import io.metarec.autograd.Tensor;
+import io.metarec.backend.Backend;
+import io.metarec.backend.Fused;
 import io.metarec.nn.Params;
 
 import java.util.HashMap;
@@ -10,6 +12,7 @@ import java.util.Map;
 /**
  * Adam (Kingma &amp; Ba 2015), as PyTorch's: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
  * p ← p − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε); weight decay adds wd·p to g (L2).
+ * Each tensor's update is one {@link Backend#adamStep} (a single kernel on CUDA).
  */
 public final class Adam implements Optimizer {
     private final float lr, beta1, beta2, eps, weightDecay;
@@ -38,19 +41,22 @@ public final class Adam implements Optimizer {
 
     @Override public Params step(Params params, Params grads) {
         t++;
-        float c1 = (float) (1 - Math.pow(beta1, t)), c2 = (float) (1 - Math.pow(beta2, t));
+        Fused.AdamCoefficients c = Fused.AdamCoefficients.of(lr, beta1, beta2, eps, weightDecay, t);
         try (var off = GradMode.disabled()) {
             return params.map((name, p) -> {
                 if (!grads.contains(name)) return p;
-                Tensor g = grads.get(name).detach();
-                if (weightDecay > 0) g = g.add(p.mul(weightDecay));
+                Tensor g = Gradients.forParam("Adam", name, p, grads.get(name));
+                Backend be = p.backend();
                 Tensor mi = m.get(name), vi = v.get(name);
-                mi = mi == null ? g.mul(1 - beta1) : mi.mul(beta1).add(g.mul(1 - beta1));
-                vi = vi == null ? g.square().mul(1 - beta2) : vi.mul(beta2).add(g.square().mul(1 - beta2));
-                m.put(name, mi);
-                v.put(name, vi);
-                Tensor denom = vi.mul(1f / c2).sqrt().add(eps);
-                return p.detach().sub(mi.div(denom).mul(lr / c1));
+                Fused.AdamResult r = be.adamStep(p.buffer(), g.buffer(), mi == null ? null : mi.buffer(),
+                        vi == null ? null : vi.buffer(), c);
+                if (mi != null) { // the moments are this optimizer's own: free the old ones now
+                    be.release(mi.buffer());
+                    be.release(vi.buffer());
+                }
+                m.put(name, Tensor.wrap(be, r.m(), p.shape()));
+                v.put(name, Tensor.wrap(be, r.v(), p.shape()));
+                return Tensor.wrap(be, r.param(), p.shape());
             });
         }
     }

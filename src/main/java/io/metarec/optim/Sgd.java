@@ -2,12 +2,17 @@ package io.metarec.optim;
 
 import io.metarec.autograd.GradMode;
 import io.metarec.autograd.Tensor;
+import io.metarec.backend.Backend;
+import io.metarec.backend.Fused;
 import io.metarec.nn.Params;
 
 import java.util.HashMap;
 import java.util.Map;
 
-/** p ← p − lr·(g + wd·p), with optional heavy-ball momentum (buffer b ← μ·b + g, as PyTorch). */
+/**
+ * p ← p − lr·(g + wd·p), with optional heavy-ball momentum (buffer b ← μ·b + g, as PyTorch).
+ * Each tensor's update is one {@link Backend#sgdStep} (a single kernel on CUDA).
+ */
 public final class Sgd implements Optimizer {
     private final float lr;
     private final float momentum;
@@ -28,18 +33,19 @@ public final class Sgd implements Optimizer {
     }
 
     @Override public Params step(Params params, Params grads) {
+        Fused.SgdCoefficients c = new Fused.SgdCoefficients(lr, momentum, weightDecay);
         try (var off = GradMode.disabled()) {
             return params.map((name, p) -> {
                 if (!grads.contains(name)) return p;
-                Tensor g = grads.get(name).detach();
-                if (weightDecay > 0) g = g.add(p.mul(weightDecay));
-                if (momentum > 0) {
-                    Tensor b = buffers.get(name);
-                    b = b == null ? g : b.mul(momentum).add(g);
-                    buffers.put(name, b);
-                    g = b;
+                Tensor g = Gradients.forParam("Sgd", name, p, grads.get(name));
+                Backend be = p.backend();
+                Tensor b = buffers.get(name);
+                Fused.SgdResult r = be.sgdStep(p.buffer(), g.buffer(), b == null ? null : b.buffer(), c);
+                if (r.momentum() != null) {
+                    if (b != null) be.release(b.buffer()); // the momentum buffer is this optimizer's own
+                    buffers.put(name, Tensor.wrap(be, r.momentum(), p.shape()));
                 }
-                return p.detach().sub(g.mul(lr));
+                return Tensor.wrap(be, r.param(), p.shape());
             });
         }
     }
