@@ -28,6 +28,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--algos", paramLabel = "A,A", split = ",", description = "learners to train (default: maml,fomaml,reptile,metasgd,pretrained)")
     List<String> algos;
 
+    @Option(names = "--models", paramLabel = "M,M", split = ",", description = "model families (default: melu,metric; the metric model's rows are named metric-<algo>)")
+    List<String> models;
+
     @Option(names = "--no-catalogue", description = "skip the full-catalogue metrics (faster)")
     boolean noCatalogue;
 
@@ -46,10 +49,11 @@ public final class CompareCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         common.backend();
         List<String> list = algos == null || algos.isEmpty() ? Learners.ALL : algos;
-        for (String a : list) rec.config(a); // validate every name before any work
+        List<String> families = models == null || models.isEmpty() ? List.of("melu", "metric") : models;
+        for (String a : list) for (String m : families) rec.config(a).withModel(m); // validate every name before any work
         RecConfig base = rec.config(null);
         Experiment e = Experiment.prepare(data, split, base.feedback(), base.validation(), base.seed());
-        Comparison.Result r = Comparison.run(e, base, new ArrayList<>(list), true, !noCatalogue, System.out);
+        Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out);
         List<String> shown = EvaluateCommand.shown(metrics, r.report().metrics());
         r.report().print(System.out, shown);
         Comparison.write(r, json, plot, shown, System.out);

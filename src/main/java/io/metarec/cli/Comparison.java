@@ -22,22 +22,26 @@ final class Comparison {
 
     record Result(Report report, ObjectNode config) {}
 
-    static Result run(Experiment e, RecConfig base, List<String> algos, boolean baselines, boolean catalogue, PrintStream out) {
+    /** Trains each algorithm for each model family (in that order) and evaluates all with the baselines. */
+    static Result run(Experiment e, RecConfig base, List<String> models, List<String> algos, boolean baselines, boolean catalogue, PrintStream out) {
         List<Recommender> recs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode();
         config.set("base", json.valueToTree(base));
         ArrayNode trained = config.putArray("trained");
+        for (String model : models)
         for (String algo : algos) {
-            RecConfig c = base.withAlgo(algo);
+            RecConfig c = base.withModel(model).withAlgo(algo);
+            String label = model.equals("melu") ? algo : model + "-" + algo;
             Experiment.Trained t;
-            try (Progress p = new Progress(algo, out)) {
+            try (Progress p = new Progress(label, out)) {
                 t = e.train(c, p);
             }
-            out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", algo, t.history().epochs().size(),
+            out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", label, t.history().epochs().size(),
                     t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
             ObjectNode o = trained.addObject();
             o.put("algo", algo);
+            o.put("model", model);
             o.put("epochs", t.history().epochs().size());
             o.put("best_epoch", t.history().bestEpoch());
             o.put("validation_loss", t.history().bestValidationLoss());

@@ -124,7 +124,8 @@ class RecCommandsTest {
         assertEquals(0, run(concat(new String[] {"compare", "--data", data.toString(), "--algos", "maml,pretrained", "--json", json.toString(),
                 "--plot", png.toString(), "--no-catalogue"}, SMALL)), err.toString());
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
-        for (String r : new String[] {"maml", "global-model", "fine-tuned", "global-mean", "item-mean", "popularity"})
+        for (String r : new String[] {"maml", "global-model", "fine-tuned", "metric-maml", "metric-global-model", "metric-fine-tuned",
+                "global-mean", "item-mean", "popularity"})
             assertTrue(doc.path("scenarios").path("item-cold").has(r), r + " missing: " + doc);
         assertTrue(Files.size(png) > 1000);
     }

@@ -99,13 +99,18 @@ public final class Experiment {
         return new Trained(c, learner, h, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** The recommenders a trained learner yields: itself, or for the pretrained model the global model and its fine-tuned version. */
+    /**
+     * The recommenders a trained learner yields: itself, or for the pretrained model the global
+     * model and its fine-tuned version. Named as on the command line ("maml", "global-model", …),
+     * prefixed "metric-" for the metric-learning model.
+     */
     public List<Recommender> recommenders(Trained t) {
         int steps = t.config().innerSteps();
+        String prefix = t.config().model().equals("melu") ? "" : t.config().model() + "-";
         if (t.config().algo().equals("pretrained"))
-            return List.of(new LearnerRecommender("global-model", t.learner(), tasks, 0),
-                    new LearnerRecommender("fine-tuned", t.learner(), tasks, steps));
-        return List.of(new LearnerRecommender(t.config().algo(), t.learner(), tasks, steps));
+            return List.of(new LearnerRecommender(prefix + "global-model", t.learner(), tasks, 0),
+                    new LearnerRecommender(prefix + "fine-tuned", t.learner(), tasks, steps));
+        return List.of(new LearnerRecommender(prefix + t.config().algo(), t.learner(), tasks, steps));
     }
 
     /** Evaluates recommenders on every evaluation scenario. */

@@ -66,6 +66,10 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed);
     }
 
+    public RecConfig withModel(String m) {
+        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed);
+    }
+
     public RecConfig withEpochs(int e) {
         return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed);
     }
