@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /** All learners and baselines on one split: one table per scenario, JSON and a chart. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train every meta-learner and the pretrained model on one split, evaluate them with the baselines",
+        description = {"Compare all meta-learners and baselines on one split: tables, JSON and a chart.",
+                "Trains every meta-learner and the pretrained model, for both model families, evaluates them with the baselines",
                 "(global mean, item mean, popularity, global model without adaptation, global model fine-tuned on the support set),",
                 "print one table per scenario, and write the numbers (--json) and a chart (--plot)."})
 public final class CompareCommand implements Callable<Integer> {

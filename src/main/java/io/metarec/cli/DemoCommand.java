@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 
 /** The main job: meta-train MAML and FOMAML with the baselines on the default data and print the cold-start table. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The main job: meta-train MAML and first-order MAML on the default dataset (the deterministic synthetic one,",
+        description = {"The main job: meta-train MAML, first-order MAML and the baselines, print the cold-start table.",
+                "Uses the default dataset (the deterministic synthetic one,",
                 "created on first use) or --data DIR, evaluate them against the baselines on the four scenarios,",
                 "print MAE, RMSE and nDCG@3, and write the chart and the numbers under --out."})
 public final class DemoCommand implements Callable<Integer> {

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 /** Evaluates a saved model on the evaluation scenarios of a dataset's split. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluate a saved model on the held-out users of each scenario (warm, user-cold, item-cold, user-item-cold):",
+        description = {"Evaluate a saved model on the four cold-start scenarios.",
+                "Uses the held-out users of each scenario (warm, user-cold, item-cold, user-item-cold):",
                 "adapt to each user's support ratings, score the query (MAE, RMSE, nDCG@k) and the catalogue (Recall@k, nDCG@k).",
                 "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}."})
 public final class EvaluateCommand implements Callable<Integer> {

@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 
 /** Meta-trains one learner on a dataset's training users and saves the model. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Meta-train a recommender on the training users of a dataset (split: --split, else DIR/split.csv, else the MeLU protocol),",
+        description = {"Meta-train a recommender on a dataset and save the model.",
+                "Trains on the training users of the split (--split, else DIR/split.csv, else the MeLU protocol),",
                 "with early stopping on held-out training users; saves the model (checkpointed at every better epoch) and a learning curve."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "dataset directory (generic layout or MovieLens)")
