@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "metarec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Meta-learning recommender engine: autodiff with second-order gradients, MAML-family learners, cold-start recommendation.",
-        subcommands = {InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, VerifyCommand.class, SinusoidCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
