@@ -2,9 +2,15 @@ package io.metarec.meta;
 
 import io.metarec.autograd.Autograd;
 import io.metarec.autograd.GradMode;
+import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
+import io.metarec.backend.Backend;
 import io.metarec.backend.Backends;
+import io.metarec.backend.Buffer;
+import io.metarec.backend.Distribution;
+import io.metarec.backend.Shapes;
 import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.nn.Init;
 import io.metarec.nn.Params;
 import io.metarec.optim.Adam;
 import io.metarec.optim.Optimizer;
@@ -42,6 +48,7 @@ public abstract class MetaLearner<D> {
     private final boolean embedOnce;
     private Params meta;
     private long skippedTasks;
+    private long metaSteps;
 
     protected MetaLearner(MetaModel<D> model, LearnerConfig config, Optimizer outer) {
         this.model = model;
@@ -124,7 +131,10 @@ public abstract class MetaLearner<D> {
     public MetaModel<D> model() { return model; }
 
     /** Tasks skipped so far for a NaN/Inf (with nonFinite = SKIP). */
-    public long skippedTasks() { return skippedTasks; }
+    public synchronized long skippedTasks() { return skippedTasks; }
+
+    /** Meta-steps taken so far (with the seed and task index, it keys a stochastic learner's noise). */
+    public synchronized long metaSteps() { return metaSteps; }
 
     /** Whether a meta-step stacks its tasks (resolving AUTO against the current backend). */
     public boolean batched() {
@@ -148,10 +158,9 @@ public abstract class MetaLearner<D> {
     /** One meta-step: adapt to each task, differentiate the mean query loss, update the meta-parameters. */
     public StepResult metaStep(List<Task<D>> tasks) {
         MetaGradient mg = metaGradient(tasks);
-        if (mg.grads() != null) {
-            synchronized (this) {
-                meta = outer.step(meta, mg.grads());
-            }
+        synchronized (this) {
+            if (mg.grads() != null) meta = outer.step(meta, mg.grads());
+            metaSteps++;
         }
         return mg.result();
     }
@@ -162,6 +171,10 @@ public abstract class MetaLearner<D> {
     /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them. */
     public MetaGradient metaGradient(List<Task<D>> tasks) {
         if (tasks.isEmpty()) throw new IllegalArgumentException(name() + ": a meta-batch needs at least one task");
+        for (int i = 0; i < tasks.size(); i++) {
+            checkNotEmpty(tasks.get(i).support(), "task " + i + ": the support set");
+            checkNotEmpty(tasks.get(i).query(), "task " + i + ": the query set");
+        }
         Params leaves = metaParams().requiringGrad();
         Contribution c = batched() ? runStacked(leaves, tasks) : runPerTask(leaves, tasks);
         synchronized (this) {
@@ -181,7 +194,7 @@ public abstract class MetaLearner<D> {
     /** Gradient of one task's query loss (plus regulariser) with respect to all meta-parameters. */
     protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
         Guard guard = new Guard(name(), new int[] {index});
-        SupportSet s = supportSet(leaves, List.of(task.support()));
+        SupportSet s = supportSet(leaves, task.support(), index, true);
         Adaptation a = adapt(leaves, s, leaves.filter(adapted::contains), config.innerSteps(), true, guard);
         Params full = leaves.with(a.fast());
         Batch q = model.embed(embedOnce ? leaves : full, task.query());
@@ -201,7 +214,7 @@ public abstract class MetaLearner<D> {
             sup.add(t.support());
             qry.add(t.query());
         }
-        SupportSet s = new SupportSet(model, leaves, model.embedStack(leaves, sup), null);
+        SupportSet s = stackedSupportSet(leaves, sup, indices, true);
         int T = tasks.size();
         Params fast0 = leaves.filter(adapted::contains).map((n, p) -> perTask(p, T));
         Adaptation a = adapt(leaves, s, fast0, config.innerSteps(), true, guard);
@@ -324,14 +337,15 @@ public abstract class MetaLearner<D> {
     }
 
     /**
-     * θ adapted to one support set with {@code steps} inner steps (0 = θ itself): the model's
-     * parameters with the adapted ones replaced, as constants. Thread-safe.
+     * θ adapted to one support set with {@code steps} inner steps: the model's parameters with the
+     * adapted ones replaced, as constants. With 0 steps, what the learner emits before any support
+     * gradient (θ itself for all but LEO, whose decoder reads the support set). Thread-safe.
      */
     public Params adaptTo(D support, int steps) {
         if (steps < 0) throw new IllegalArgumentException(name() + ": inner steps must be ≥ 0, got " + steps);
         Params m = metaParams();
-        if (steps == 0) return m.filter(modelNames::contains);
-        SupportSet s = supportSet(m, List.of(support));
+        checkNotEmpty(support, "the support set");
+        SupportSet s = supportSet(m, support, 0, false);
         Adaptation a = adapt(m, s, m.filter(adapted::contains).requiringGrad(), steps, false, new Guard(name(), new int[] {0}));
         return m.with(a.fast().detach()).filter(modelNames::contains);
     }
@@ -354,11 +368,46 @@ public abstract class MetaLearner<D> {
 
     // ---- helpers for subclasses ---------------------------------------------------------------
 
-    /** The support set of one task, embedded once when the embeddings do not adapt. */
-    protected SupportSet supportSet(Params base, List<D> data) {
-        D d = data.get(0);
-        Batch b = model.embed(base, d);
-        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, d));
+    /**
+     * The support set of one task, embedded once when the embeddings do not adapt.
+     *
+     * @param index    the task's index in the meta-batch
+     * @param training true inside a meta-step (the set then carries the meta-step count for noise)
+     */
+    protected SupportSet supportSet(Params base, D data, int index, boolean training) {
+        Batch b = model.embed(base, data);
+        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, data), new int[] {index}, training ? metaSteps() : -1);
+    }
+
+    /** The support sets of several tasks stacked [T, Nmax, …] (the embeddings must not adapt). */
+    protected SupportSet stackedSupportSet(Params base, List<D> data, int[] indices, boolean training) {
+        return new SupportSet(model, base, model.embedStack(base, data), null, indices, training ? metaSteps() : -1);
+    }
+
+    /**
+     * Standard normal noise [T, …shape] for the T tasks of a support set, a pure function of
+     * (seed, meta-step, task index, what): the same whatever the thread count, and the same for a
+     * task alone or inside a stack (Philox, see {@link io.metarec.backend.Philox}).
+     */
+    protected Tensor noise(SupportSet s, String what, int... shape) {
+        int per = Shapes.size(shape);
+        Backend be = s.batch().features().backend();
+        List<Tensor> parts = new ArrayList<>(s.tasks());
+        for (int t = 0; t < s.tasks(); t++) {
+            Buffer buf = be.allocate(per);
+            long stream = Init.stream(name() + "/" + what + "/" + s.metaStep() + "/" + s.taskIndex(t));
+            be.random(Distribution.NORMAL, config.seed(), stream, 0f, 1f, buf);
+            parts.add(Tensor.wrap(be, buf, 1, per));
+        }
+        int[] out = new int[shape.length + 1];
+        out[0] = s.tasks();
+        System.arraycopy(shape, 0, out, 1, shape.length);
+        return ShapeOps.concat(parts, 0).reshape(out);
+    }
+
+    private void checkNotEmpty(D data, String what) {
+        if (model.examples(data) == 0)
+            throw new IllegalArgumentException(name() + ": " + what + " is empty (a task needs at least one support and one query example)");
     }
 
     /**

@@ -28,6 +28,27 @@ public interface MetaModel<D> {
     /** Groups (name prefixes) of the parameters {@link #embed} reads; empty when it reads none. */
     List<String> embeddingGroups();
 
+    /**
+     * The number of examples in a support or query set, or −1 when the model cannot tell without
+     * embedding it. Learners use it to reject an empty set before any work.
+     */
+    default int examples(D data) {
+        return -1;
+    }
+
+    /**
+     * The width f of the features {@link #embed} produces, or −1 when the model does not say
+     * (learners that read the features themselves, like LEO's encoder, need it).
+     */
+    default int featureWidth() {
+        return -1;
+    }
+
+    /** The width o of the targets (1 for ratings, clicks and scalar regression). */
+    default int targetWidth() {
+        return 1;
+    }
+
     /** Features [N, f] and targets [N, o] of a support or query set. */
     Batch embed(Params params, D data);
 

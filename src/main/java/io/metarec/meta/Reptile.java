@@ -38,7 +38,7 @@ public final class Reptile<D> extends MetaLearner<D> {
     @Override protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
         Guard guard = new Guard(name(), new int[] {index});
         Params theta = leaves.detach();
-        SupportSet s = supportSet(theta, List.of(task.support()));
+        SupportSet s = supportSet(theta, task.support(), index, true);
         Params fast = adapt(theta, s, adaptedOf(theta).requiringGrad(), config.innerSteps(), true, guard).fast().detach();
         double queryLoss = loss(theta.with(fast), task.query());
         return new Contribution(pseudoGradient(theta, fast, 1), queryLoss, 1, 0);
@@ -49,7 +49,7 @@ public final class Reptile<D> extends MetaLearner<D> {
         Params theta = leaves.detach();
         List<D> sup = new ArrayList<>();
         for (Task<D> t : tasks) sup.add(t.support());
-        SupportSet s = new SupportSet(model, theta, model.embedStack(theta, sup), null);
+        SupportSet s = stackedSupportSet(theta, sup, indices, true);
         int T = tasks.size();
         Params fast0 = adaptedOf(theta).map((n, p) -> perTask(p, T).detach().requiringGrad());
         Params fast = adapt(theta, s, fast0, config.innerSteps(), true, guard).fast().detach();

@@ -15,12 +15,22 @@ public final class SupportSet {
     private final Params base;
     private final Batch batch;
     private final Function<Params, Batch> reembed;
+    private final int[] taskIndices;
+    private final long metaStep;
 
-    SupportSet(MetaModel<?> model, Params base, Batch batch, Function<Params, Batch> reembed) {
+    /**
+     * @param taskIndices the meta-batch index of each task (one, or T for a stack)
+     * @param metaStep    the learner's meta-step count during meta-training, −1 when evaluating
+     */
+    SupportSet(MetaModel<?> model, Params base, Batch batch, Function<Params, Batch> reembed, int[] taskIndices, long metaStep) {
+        if (taskIndices.length != batch.tasks())
+            throw new IllegalArgumentException("support set: " + taskIndices.length + " task indices for " + batch.tasks() + " tasks");
         this.model = model;
         this.base = base;
         this.batch = batch;
         this.reembed = reembed;
+        this.taskIndices = taskIndices.clone();
+        this.metaStep = metaStep;
     }
 
     /** The examples embedded with the meta-parameters (what LEO's encoder reads). */
@@ -28,6 +38,16 @@ public final class SupportSet {
 
     /** Number of tasks (T for a stack, else 1). */
     public int tasks() { return batch.tasks(); }
+
+    /** The meta-batch index of task t of this set (0 for a single task at evaluation). */
+    public int taskIndex(int t) { return taskIndices[t]; }
+
+    /**
+     * The meta-step this set is adapted in (with {@link #taskIndex} it keys a stochastic learner's
+     * noise, so draws do not depend on threads or stacking), or −1 at evaluation, where a
+     * stochastic learner uses its means.
+     */
+    public long metaStep() { return metaStep; }
 
     /** The meta-parameters the fast weights start from and complete. */
     public Params base() { return base; }

@@ -2,8 +2,13 @@ package io.metarec.meta;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metarec.autograd.Indexing;
+import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
+import io.metarec.backend.Indices;
 import io.metarec.nn.Activation;
+import io.metarec.nn.Init;
+import io.metarec.nn.Mlp;
 import io.metarec.nn.Params;
 import io.metarec.verify.CaseResult;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The golden MAML / FOMAML / Meta-SGD cases reproduced through the public learner API. */
@@ -93,6 +100,102 @@ class GoldenLearnerTest {
         List<Tensor> g = mg.grads().tensors();
         for (int i = 0; i < 6; i++) assertClose("θ grad " + i, g.get(i).toArray(), doubles(root.get("meta_grads_params").get(i)));
         for (int i = 0; i < 6; i++) assertClose("α grad " + i, g.get(6 + i).toArray(), doubles(root.get("meta_grads_inner_lrs").get(i)));
+    }
+
+    /** Examples of the MeLU-shaped golden case: one id per field per row, and the ratings. */
+    record IdRows(int[][] ids, Tensor targets) {}
+
+    /**
+     * A test-local MeLU-shaped model: each field's id looked up in its own table
+     * ({@code emb.f<i>.weight}), the rows concatenated in field order, then an MLP ("mlp") with ReLU.
+     */
+    static class FieldLookupModel implements MetaModel<IdRows> {
+        final int[] vocab;
+        final int dim;
+        final Mlp mlp;
+
+        FieldLookupModel(int[] vocab, int dim, int[] sizes) {
+            this.vocab = vocab.clone();
+            this.dim = dim;
+            this.mlp = new Mlp("mlp", sizes, Activation.RELU);
+        }
+
+        static String table(int f) { return "emb.f" + f + ".weight"; }
+
+        @Override public Params init(long seed) {
+            Params p = Params.empty();
+            for (int f = 0; f < vocab.length; f++) p = p.with(table(f), Init.STANDARD_NORMAL.draw(seed, table(f), vocab[f], vocab[f], dim));
+            return p.with(mlp.init(seed));
+        }
+
+        @Override public List<String> embeddingGroups() { return List.of("emb"); }
+
+        @Override public int examples(IdRows data) { return data.ids().length; }
+
+        @Override public int featureWidth() { return vocab.length * dim; }
+
+        @Override public Batch embed(Params params, IdRows data) {
+            List<Tensor> parts = new ArrayList<>();
+            for (int f = 0; f < vocab.length; f++) {
+                int[] col = new int[data.ids().length];
+                for (int r = 0; r < col.length; r++) col[r] = data.ids()[r][f];
+                parts.add(Indexing.gatherRows(params.get(table(f)), Indices.wrap(col)));
+            }
+            return new Batch(ShapeOps.concat(parts, 1), data.targets());
+        }
+
+        @Override public Tensor head(Params params, Tensor features) { return mlp.forward(params, features); }
+
+        @Override public LossKind loss() { return LossKind.MSE; }
+    }
+
+    static IdRows idRows(JsonNode ids, JsonNode y) {
+        Tensor t = tensor(ids);
+        float[] v = t.toArray();
+        int rows = t.dim(0), fields = t.dim(1);
+        int[][] out = new int[rows][fields];
+        for (int r = 0; r < rows; r++)
+            for (int f = 0; f < fields; f++) out[r][f] = Math.round(v[r * fields + f]);
+        return new IdRows(out, tensor(y));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"second_order, PER_TASK", "first_order, PER_TASK", "second_order, BATCHED", "first_order, BATCHED"})
+    void meluWithOnlyTheMlpAdaptingMatchesPyTorch(String order, String execution) throws Exception {
+        JsonNode root = load("melu_small.json");
+        ObjectMapper om = new ObjectMapper();
+        int[] vocab = om.convertValue(root.get("field_vocab_sizes"), int[].class);
+        int[] sizes = om.convertValue(root.get("layer_sizes"), int[].class);
+        FieldLookupModel model = new FieldLookupModel(vocab, root.get("embedding_dim").asInt(), sizes);
+        LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(root.get("inner_steps").asInt())
+                .withInnerLr((float) root.get("inner_lr").asDouble()).withAdaptedGroups(List.of("mlp"))
+                .withOrder(order.equals("second_order") ? Order.SECOND_ORDER : Order.FIRST_ORDER)
+                .withExecution(LearnerConfig.Execution.valueOf(execution));
+        Maml<IdRows> maml = new Maml<>(model, cfg);
+        assertEquals(Set.of("mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias", "mlp.fc3.weight", "mlp.fc3.bias"), maml.adaptedNames());
+        Params theta = Params.empty();
+        for (int f = 0; f < vocab.length; f++) theta = theta.with(FieldLookupModel.table(f), tensor(root.get("tables").get(f)));
+        List<String> mlpNames = new ArrayList<>();
+        List<Tensor> mlpValues = new ArrayList<>();
+        for (var l : model.mlp.layers()) {
+            mlpNames.add(l.weightName());
+            mlpNames.add(l.biasName());
+        }
+        for (JsonNode t : root.get("params")) mlpValues.add(tensor(t));
+        maml.load(theta.with(Params.of(mlpNames, mlpValues)));
+        List<Task<IdRows>> tasks = new ArrayList<>();
+        for (JsonNode t : root.get("tasks"))
+            tasks.add(new Task<>(idRows(t.get("support_ids"), t.get("support_y")), idRows(t.get("query_ids"), t.get("query_y"))));
+
+        var mg = maml.metaGradient(tasks);
+        JsonNode ref = root.get(order);
+        assertClose("meta-loss", new float[] {(float) mg.result().loss()}, new double[] {ref.get("meta_loss").asDouble()});
+        for (int i = 0; i < mlpNames.size(); i++)
+            assertClose(mlpNames.get(i), mg.grads().get(mlpNames.get(i)).toArray(), doubles(ref.get("meta_grads_params").get(i)));
+        for (int f = 0; f < vocab.length; f++) {
+            float[] g = mg.grads().get(FieldLookupModel.table(f)).toArray();
+            assertClose(FieldLookupModel.table(f), g, doubles(ref.get("meta_grads_tables").get(f)));
+        }
     }
 
     static void assertClose(String what, float[] ours, double[] ref) {

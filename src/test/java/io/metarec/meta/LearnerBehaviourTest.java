@@ -1,0 +1,272 @@
+package io.metarec.meta;
+
+import io.metarec.autograd.Autograd;
+import io.metarec.autograd.Functional;
+import io.metarec.autograd.Tensor;
+import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.meta.Fixtures.Kind;
+import io.metarec.nn.Params;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.metarec.meta.Fixtures.learner;
+import static io.metarec.meta.Fixtures.norm;
+import static io.metarec.meta.Fixtures.relativeError;
+import static io.metarec.meta.Fixtures.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * learn2learn-style behaviour of every learner: adapting never writes θ, adapting lowers the support
+ * loss, every meta-parameter that should learn is connected to the meta-loss, first order is the
+ * query gradient at the adapted point, stacked execution and thread count change nothing, and a
+ * NaN/Inf is reported with learner, task and step (or skipped and counted).
+ */
+class LearnerBehaviourTest {
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void adaptingAndMetaGradientsDoNotChangeTheMetaParameters(Kind kind) {
+        MetaLearner<Batch> l = learner(kind);
+        List<Task<Batch>> tasks = Fixtures.tasks(3, 1);
+        List<float[]> before = values(l.metaParams());
+        Params adapted = l.adaptTo(tasks.get(0).support(), 3);
+        l.metaGradient(tasks);
+        List<float[]> after = values(l.metaParams());
+        assertEquals(before.size(), after.size());
+        for (int i = 0; i < before.size(); i++) assertArrayEquals(before.get(i), after.get(i), kind + ": meta-parameter " + i + " changed");
+        // …and adapting did produce different weights for the adapted parameters
+        boolean moved = false;
+        for (String n : l.adaptedNames())
+            moved |= relativeError(adapted.get(n).toArray(), l.modelParams().get(n).toArray()) > 1e-6;
+        assertTrue(moved, kind + ": adaptTo returned θ unchanged");
+        assertEquals(l.modelParams().names(), adapted.names(), kind + ": adapted parameters are the model's");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void adaptingLowersTheSupportLoss(Kind kind) {
+        MetaLearner<Batch> l = learner(kind);
+        for (Task<Batch> t : Fixtures.tasks(4, 2)) {
+            double start = l.loss(l.adaptTo(t.support(), 0), t.support());
+            double end = l.loss(l.adaptTo(t.support(), 5), t.support());
+            assertTrue(end < start, kind + ": support loss " + start + " → " + end + " after 5 steps");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void everyMetaParameterGetsANonZeroMetaGradient(Kind kind) {
+        MetaLearner<Batch> l = learner(kind);
+        Params g = l.metaGradient(Fixtures.tasks(3, 3)).grads();
+        assertEquals(l.metaParams().names(), g.names());
+        for (String n : g.names())
+            assertTrue(norm(g.get(n).toArray()) > 0, kind + ": meta-gradient of " + n + " is zero (not connected to the meta-loss)");
+    }
+
+    @Test
+    void mamlAdaptingOnlyTheLastLayerStillTrainsTheOthersThroughTheQueryPass() {
+        for (Order order : Order.values()) {
+            MetaLearner<Batch> l = learner(Kind.MAML, c -> c.withAdaptedGroups(List.of("mlp.fc3")).withOrder(order));
+            assertEquals(java.util.Set.of("mlp.fc3.weight", "mlp.fc3.bias"), l.adaptedNames());
+            Params g = l.metaGradient(Fixtures.tasks(3, 4)).grads();
+            for (String n : g.names()) assertTrue(norm(g.get(n).toArray()) > 0, order + ": zero meta-gradient for " + n);
+        }
+    }
+
+    /** θ − α∇L_s, k times, computed here with plain autograd (independent of the learners' loops). */
+    static Params sgdSteps(MlpRegression m, Params theta, Batch support, float lr, int steps) {
+        Params p = theta;
+        for (int k = 0; k < steps; k++) {
+            Params v = p.requiringGrad();
+            List<Tensor> g = Autograd.grad(Functional.mse(m.head(v, support.features()), support.targets()), v.tensors(), false);
+            List<Tensor> next = new ArrayList<>();
+            for (int i = 0; i < g.size(); i++) next.add(p.tensors().get(i).sub(g.get(i).mul(lr)).detach());
+            p = Params.of(p.names(), next);
+        }
+        return p;
+    }
+
+    static Params queryGradient(MlpRegression m, Params at, Batch query) {
+        Params v = at.requiringGrad();
+        return Params.of(v.names(), Autograd.grad(Functional.mse(m.head(v, query.features()), query.targets()), v.tensors(), false));
+    }
+
+    @Test
+    void firstOrderMamlIsTheQueryGradientAtTheAdaptedPoint() {
+        MlpRegression m = Fixtures.smallMlp();
+        Maml<Batch> fo = new Maml<>(m, Fixtures.config(Kind.FOMAML).withInnerSteps(3));
+        Task<Batch> t = Fixtures.tasks(1, 5).get(0);
+        Params adapted = sgdSteps(m, fo.modelParams(), t.support(), 0.01f, 3);
+        Params expected = queryGradient(m, adapted, t.query());
+        Params got = fo.metaGradient(List.of(t)).grads();
+        for (String n : expected.names())
+            assertTrue(relativeError(got.get(n).toArray(), expected.get(n).toArray()) < 1e-5, "FOMAML gradient of " + n);
+        // and second order is something else
+        Params second = new Maml<>(m, Fixtures.config(Kind.MAML).withInnerSteps(3)).metaGradient(List.of(t)).grads();
+        double diff = 0;
+        for (String n : expected.names()) diff = Math.max(diff, relativeError(second.get(n).toArray(), expected.get(n).toArray()));
+        assertTrue(diff > 1e-3, "second-order MAML equals first order (" + diff + ")");
+    }
+
+    @Test
+    void firstOrderMetaSgdIsTheQueryGradientAtTheAdaptedPointAndItsRateGradientIsMinusGradientTimesQueryGradient() {
+        MlpRegression m = Fixtures.smallMlp();
+        MetaSgd<Batch> fo = new MetaSgd<>(m, Fixtures.config(Kind.METASGD).withInnerSteps(1).withOrder(Order.FIRST_ORDER));
+        Task<Batch> t = Fixtures.tasks(1, 6).get(0);
+        Params theta = fo.modelParams();
+        Params adapted = sgdSteps(m, theta, t.support(), 0.01f, 1); // rates start at α = 0.01 everywhere
+        Params gq = queryGradient(m, adapted, t.query());
+        Params gs = queryGradient(m, theta, t.support()); // ∇L_s(θ)
+        Params got = fo.metaGradient(List.of(t)).grads();
+        for (String n : theta.names()) {
+            assertTrue(relativeError(got.get(n).toArray(), gq.get(n).toArray()) < 1e-5, "θ gradient of " + n);
+            Tensor expectedRate = gs.get(n).mul(gq.get(n)).neg(); // ∂L_q(θ − α⊙g)/∂α = −g ⊙ ∇L_q(θ')
+            assertTrue(relativeError(got.get(MetaSgd.PREFIX + n).toArray(), expectedRate.toArray()) < 1e-5, "rate gradient of " + n);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"PRETRAINED"}, mode = EnumSource.Mode.EXCLUDE)
+    void stackedTasksGiveThePerTaskMetaGradient(Kind kind) {
+        List<Task<Batch>> tasks = Fixtures.raggedTasks(5, 8);
+        var perTask = learner(kind).metaGradient(tasks);
+        var stacked = learner(kind, c -> c.withExecution(LearnerConfig.Execution.BATCHED)).metaGradient(tasks);
+        assertEquals(perTask.result().loss(), stacked.result().loss(), 1e-5 * Math.max(1, Math.abs(perTask.result().loss())), kind + ": loss");
+        for (String n : perTask.grads().names()) {
+            double e = relativeError(stacked.grads().get(n).toArray(), perTask.grads().get(n).toArray());
+            assertTrue(e < 2e-4, kind + ": stacked vs per-task meta-gradient of " + n + ": relative error " + e);
+        }
+    }
+
+    @Test
+    void pretrainedRefusesBatchedExecutionClearly() {
+        MetaLearner<Batch> l = learner(Kind.PRETRAINED, c -> c.withExecution(LearnerConfig.Execution.BATCHED));
+        var e = assertThrows(IllegalArgumentException.class, () -> l.metaGradient(Fixtures.tasks(2, 9)));
+        assertTrue(e.getMessage().contains("pretrained") && e.getMessage().contains("PER_TASK"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void metaGradientsDoNotDependOnTheThreadCount(Kind kind) {
+        int original = CpuParallel.threads();
+        List<Task<Batch>> tasks = Fixtures.raggedTasks(6, 10);
+        try {
+            CpuParallel.setThreads(1);
+            var one = learner(kind).metaGradient(tasks);
+            CpuParallel.setThreads(2);
+            var two = learner(kind).metaGradient(tasks);
+            assertEquals(one.result().loss(), two.result().loss(), 0.0, kind + ": loss");
+            for (String n : one.grads().names())
+                assertArrayEquals(one.grads().get(n).toArray(), two.grads().get(n).toArray(), kind + ": " + n + " differs between 1 and 2 threads");
+        } finally {
+            CpuParallel.setThreads(original);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aPoisonedSupportTargetStopsWithLearnerTaskAndStep(Kind kind) {
+        for (float poison : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            for (LearnerConfig.Execution ex : kind.batches() ? LearnerConfig.Execution.values() : new LearnerConfig.Execution[] {LearnerConfig.Execution.PER_TASK}) {
+                List<Task<Batch>> tasks = new ArrayList<>(Fixtures.tasks(4, 11));
+                tasks.set(2, Fixtures.poisoned(tasks.get(2), true, poison));
+                MetaLearner<Batch> l = learner(kind, c -> c.withExecution(ex));
+                List<float[]> before = values(l.metaParams());
+                NonFiniteException e = assertThrows(NonFiniteException.class, () -> l.metaStep(tasks), kind + " " + ex);
+                assertEquals(l.name(), e.learner);
+                assertEquals(2, e.task, e.getMessage());
+                assertEquals(0, e.step, e.getMessage());
+                assertTrue(e.getMessage().startsWith(l.name() + ": ") && e.getMessage().contains("task 2") && e.getMessage().contains("inner step 0"), e.getMessage());
+                List<float[]> after = values(l.metaParams());
+                for (int i = 0; i < before.size(); i++) assertArrayEquals(before.get(i), after.get(i), "θ changed by a failed step");
+            }
+        }
+    }
+
+    @Test
+    void aPoisonedQueryTargetIsReportedOnTheQuerySet() {
+        List<Task<Batch>> tasks = new ArrayList<>(Fixtures.tasks(3, 12));
+        tasks.set(1, Fixtures.poisoned(tasks.get(1), false, Float.NaN));
+        NonFiniteException e = assertThrows(NonFiniteException.class, () -> learner(Kind.MAML).metaStep(tasks));
+        assertEquals(1, e.task);
+        assertEquals(-1, e.step);
+        assertTrue(e.getMessage().contains("query"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void withSkipAPoisonedTaskIsSkippedAndCounted(Kind kind) {
+        for (LearnerConfig.Execution ex : kind.batches() ? LearnerConfig.Execution.values() : new LearnerConfig.Execution[] {LearnerConfig.Execution.PER_TASK}) {
+            List<Task<Batch>> tasks = new ArrayList<>(Fixtures.tasks(4, 13));
+            tasks.set(1, Fixtures.poisoned(tasks.get(1), true, Float.NaN));
+            MetaLearner<Batch> l = learner(kind, c -> c.withExecution(ex).withNonFinite(LearnerConfig.NonFinitePolicy.SKIP));
+            MetaLearner.StepResult r = l.metaStep(tasks);
+            assertEquals(3, r.tasks(), kind + " " + ex);
+            assertEquals(1, r.skipped());
+            assertEquals(1, l.skippedTasks());
+            assertTrue(Double.isFinite(r.loss()));
+            for (float[] v : values(l.metaParams()))
+                for (float x : v) assertTrue(Float.isFinite(x), kind + ": non-finite meta-parameter after a skipped task");
+            // the step equals one on the three clean tasks
+            List<Task<Batch>> clean = List.of(tasks.get(0), tasks.get(2), tasks.get(3));
+            MetaLearner<Batch> ref = learner(kind, c -> c.withExecution(ex));
+            ref.metaStep(clean);
+            if (kind != Kind.LEO && kind != Kind.LEO_FIRST_ORDER) // LEO's noise is keyed by the task's index in the meta-batch
+                for (String n : l.metaParams().names())
+                    assertTrue(relativeError(l.metaParams().get(n).toArray(), ref.metaParams().get(n).toArray()) < 1e-5, kind + ": " + n);
+        }
+    }
+
+    @Test
+    void allTasksSkippedLeavesTheParametersAlone() {
+        List<Task<Batch>> tasks = List.of(Fixtures.poisoned(Fixtures.tasks(1, 14).get(0), true, Float.NaN));
+        MetaLearner<Batch> l = learner(Kind.MAML, c -> c.withNonFinite(LearnerConfig.NonFinitePolicy.SKIP));
+        List<float[]> before = values(l.metaParams());
+        MetaLearner.StepResult r = l.metaStep(tasks);
+        assertEquals(0, r.tasks());
+        assertEquals(1, r.skipped());
+        assertTrue(Double.isNaN(r.loss()));
+        List<float[]> after = values(l.metaParams());
+        for (int i = 0; i < before.size(); i++) assertArrayEquals(before.get(i), after.get(i));
+    }
+
+    @Test
+    void secondAndFirstOrderMetaLstmDiffer() {
+        List<Task<Batch>> tasks = Fixtures.tasks(2, 15);
+        Params first = learner(Kind.METALSTM).metaGradient(tasks).grads();
+        Params second = learner(Kind.METALSTM_SECOND_ORDER).metaGradient(tasks).grads();
+        double diff = 0;
+        for (String n : first.names()) diff = Math.max(diff, relativeError(second.get(n).toArray(), first.get(n).toArray()));
+        assertTrue(diff > 1e-4, "second- and first-order Meta-LSTM meta-gradients agree (" + diff + ")");
+    }
+
+    @Test
+    void leoNoiseIsSeededAndEvaluationUsesTheMeans() {
+        List<Task<Batch>> tasks = Fixtures.tasks(3, 16);
+        Params a = learner(Kind.LEO).metaGradient(tasks).grads();
+        Params b = learner(Kind.LEO).metaGradient(tasks).grads();
+        Params c = learner(Kind.LEO, cfg -> cfg.withSeed(8)).metaGradient(tasks).grads();
+        boolean differs = false;
+        for (String n : a.names()) {
+            assertArrayEquals(a.get(n).toArray(), b.get(n).toArray(), n);
+            differs |= relativeError(c.get(n).toArray(), a.get(n).toArray()) > 1e-6;
+        }
+        assertTrue(differs, "another seed gave the same meta-gradient");
+        // evaluation is deterministic and does not depend on how many meta-steps were taken
+        MetaLearner<Batch> l = learner(Kind.LEO);
+        Params p1 = l.adaptTo(tasks.get(0).support(), 2);
+        Params p2 = l.adaptTo(tasks.get(0).support(), 2);
+        for (String n : p1.names()) assertArrayEquals(p1.get(n).toArray(), p2.get(n).toArray(), n);
+        assertNotNull(l.metaStep(tasks));
+        assertFalse(l.metaSteps() == 0);
+    }
+}
