@@ -54,6 +54,8 @@ public final class MeluModel implements MetaModel<Examples> {
         return p.with(out, Tensor.full(p.get(out).backend(), initialBias, 1));
     }
 
+    @Override public int featureWidth() { return embedder.width(); }
+
     @Override public List<String> embeddingGroups() { return List.of("emb"); }
 
     @Override public Batch embed(Params params, Examples data) {

@@ -15,9 +15,12 @@ import java.util.List;
  * Metric learning in the style of collaborative metric learning (Hsieh et al. 2017): users and
  * items are embedded from their features into one d-dimensional space by two towers, and the score
  * falls with their distance: score = b − a · Σ_k s_k (u_k + δ_k − v_k)², u and v in [−1, 1]^d.
- * The head ("metric") holds the user's offset δ (init 0), the per-axis metric s (init 1) and the
+ * The head ("metric") holds the user's offset δ (init 0), the per-axis metric s (init 1/d) and the
  * affine map (a, b) from squared distance to a rating (or a logit for implicit feedback); it is
  * what adapts to a new user's ratings: the user moves in the space and reweights its axes.
+ * NOTE: s and a are stored as softplus⁻¹ (parameters "metric.scale", "metric.a") so that they stay
+ * positive whatever an inner loop or LEO's decoder does to them: a negative axis weight would turn
+ * "far" into "liked" and let scores grow without bound.
  */
 public final class MetricModel implements MetaModel<Examples> {
     private final FieldEmbedder embedder;
@@ -50,12 +53,14 @@ public final class MetricModel implements MetaModel<Examples> {
     @Override public Params init(long seed) {
         Params p = embedder.init(seed).with(userTower.init(seed)).with(itemTower.init(seed));
         return p.with("metric.offset", Tensor.zeros(dim))
-                .with("metric.scale", Tensor.full(1f / dim, dim))
-                .with("metric.a", Tensor.full(1f, 1))
+                .with("metric.scale", Tensor.full(softplusInverse(1f / dim), dim))
+                .with("metric.a", Tensor.full(softplusInverse(1f), 1))
                 .with("metric.b", Tensor.full(initialBias, 1));
     }
 
     /** Towers and embeddings are the embedding stage; the metric head adapts. */
+    @Override public int featureWidth() { return 2 * dim; }
+
     @Override public List<String> embeddingGroups() { return List.of("emb", "user", "item"); }
 
     /** Features [rows, 2d]: the user's point then the item's point. */
@@ -77,8 +82,13 @@ public final class MetricModel implements MetaModel<Examples> {
             a = a.reshape(t, 1, 1);
             b = b.reshape(t, 1, 1);
         }
-        Tensor d2 = u.add(offset).sub(v).square().mul(scale).sum(last, true);
-        return b.sub(d2.mul(a));
+        Tensor d2 = u.add(offset).sub(v).square().mul(scale.softplus()).sum(last, true);
+        return b.sub(d2.mul(a.softplus()));
+    }
+
+    /** log(e^y − 1): the raw value whose softplus is y. */
+    static float softplusInverse(float y) {
+        return (float) Math.log(Math.expm1(y));
     }
 
     /** One lookup per table for the whole meta-batch (the backward pass then scatters once). */

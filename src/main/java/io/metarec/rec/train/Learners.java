@@ -1,8 +1,10 @@
 package io.metarec.rec.train;
 
+import io.metarec.meta.Leo;
 import io.metarec.meta.Maml;
 import io.metarec.meta.MetaLearner;
 import io.metarec.meta.MetaModel;
+import io.metarec.meta.MetaLstm;
 import io.metarec.meta.MetaSgd;
 import io.metarec.meta.Pretrained;
 import io.metarec.meta.Reptile;
@@ -16,11 +18,13 @@ import java.util.List;
 /** Builds models and learners by their command-line names. */
 public final class Learners {
     /** Meta-learners, in table order. */
-    public static final List<String> META = List.of("maml", "fomaml", "reptile", "metasgd");
+    public static final List<String> META = List.of("maml", "fomaml", "reptile", "metasgd", "metalstm", "leo");
     /** All trainable algorithms: the meta-learners and the pretrained (transfer) model. */
-    public static final List<String> ALL = List.of("maml", "fomaml", "reptile", "metasgd", "pretrained");
+    public static final List<String> ALL = List.of("maml", "fomaml", "reptile", "metasgd", "metalstm", "leo", "pretrained");
     /** Reptile's interpolation step ε. */
     public static final float REPTILE_EPSILON = 0.1f;
+    /** LEO's initial latent step size for recommendation heads. */
+    public static final float LEO_LATENT_LR = 0.1f;
 
     private Learners() {}
 
@@ -43,6 +47,9 @@ public final class Learners {
             case "maml", "fomaml" -> new Maml<>(model, lc);
             case "reptile" -> Reptile.withEpsilon(model, lc, REPTILE_EPSILON);
             case "metasgd" -> new MetaSgd<>(model, lc);
+            case "metalstm" -> new MetaLstm<>(model, lc);
+            // The paper's latent step size 1 diverges on rating heads; 0.1 is stable on both models.
+            case "leo" -> new Leo<>(model, lc, Leo.Options.defaults().withLatentLrInit(LEO_LATENT_LR), null);
             case "pretrained" -> new Pretrained<>(model, lc);
             default -> throw new IllegalArgumentException("unknown algorithm '" + c.algo() + "'; valid: " + String.join(", ", ALL));
         };

@@ -76,12 +76,17 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
 
     /** The learner configuration (the adapted groups follow from the model). */
     public LearnerConfig learnerConfig() {
-        Order order = algo.equals("fomaml") ? Order.FIRST_ORDER : Order.SECOND_ORDER;
+        // Meta-LSTM ignores second derivatives through the gradient, as Ravi & Larochelle do.
+        Order order = algo.equals("fomaml") || algo.equals("metalstm") ? Order.FIRST_ORDER : Order.SECOND_ORDER;
         return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), order, 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
     }
 
-    /** What adapts per user: MeLU's MLP, or the metric head. */
+    /**
+     * What adapts per user: MeLU's MLP, or the metric head. LEO's decoder emits Z × 2P numbers, so
+     * for MeLU it emits only the output layer (as the paper emits only the classifier).
+     */
     public List<String> adaptedGroups() {
-        return model.equals("melu") ? List.of("mlp") : List.of("metric");
+        if (model.equals("metric")) return List.of("metric");
+        return algo.equals("leo") ? List.of("mlp.fc" + (hidden.size() + 1)) : List.of("mlp");
     }
 }
