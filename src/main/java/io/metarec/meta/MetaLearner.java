@@ -8,6 +8,7 @@ import io.metarec.backend.Backend;
 import io.metarec.backend.Backends;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.Distribution;
+import io.metarec.backend.MemoryScope;
 import io.metarec.backend.Shapes;
 import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.nn.Init;
@@ -120,7 +121,12 @@ public abstract class MetaLearner<D> {
                 throw new IllegalArgumentException(name() + ": parameter '" + n + "' has shape " + values.get(n).shapeString()
                         + " in the checkpoint but " + current.get(n).shapeString() + " here");
         }
-        meta = values.filter(current::contains).detach();
+        // Values from another backend (a host snapshot) are uploaded to this learner's; the learner
+        // owns what it holds from now on (a device backend frees it when a later step replaces it).
+        Backend be = backend();
+        boolean cpu = be.name().startsWith("cpu");
+        meta = values.filter(current::contains).map((n, t) ->
+                t.backend() == be || (cpu && t.backend().name().startsWith("cpu")) ? t.detach() : t.to(be));
     }
 
     /** Names of the parameters adapted in the inner loop. */
@@ -157,12 +163,40 @@ public abstract class MetaLearner<D> {
 
     /** One meta-step: adapt to each task, differentiate the mean query loss, update the meta-parameters. */
     public StepResult metaStep(List<Task<D>> tasks) {
-        MetaGradient mg = metaGradient(tasks);
-        synchronized (this) {
-            if (mg.grads() != null) meta = outer.step(meta, mg.grads());
-            metaSteps++;
+        Backend be = backend();
+        // Everything a step allocates on this thread dies with the step; the updated parameters come
+        // from the optimizer unscoped, and the ones they replace are released (device memory stays flat).
+        try (MemoryScope step = be.openScope()) {
+            MetaGradient mg = metaGradient(tasks);
+            synchronized (this) {
+                if (mg.grads() != null) {
+                    Params old = meta;
+                    meta = outer.step(meta, mg.grads());
+                    for (String n : old.names())
+                        if (old.get(n).buffer() != meta.get(n).buffer()) be.release(old.get(n).buffer());
+                }
+                metaSteps++;
+            }
+            return mg.result();
         }
-        return mg.result();
+    }
+
+    /**
+     * A copy of the meta-parameters that stays valid whatever later steps do: the parameters
+     * themselves on the CPU (immutable heap arrays), a host copy on a device backend, whose
+     * superseded buffers each meta-step frees. Give it back with {@link #load}.
+     */
+    public Params snapshot() {
+        Params m = metaParams();
+        Backend be = backend();
+        if (be.name().startsWith("cpu")) return m;
+        Backend host = new io.metarec.backend.cpu.ScalarBackend();
+        return m.map((n, t) -> t.to(host));
+    }
+
+    /** The backend the meta-parameters live on. */
+    public Backend backend() {
+        return metaParams().tensors().get(0).backend();
     }
 
     /** The mean query loss and the meta-gradient (mean over the tasks used); grads is null if all were skipped. */
@@ -176,15 +210,23 @@ public abstract class MetaLearner<D> {
             checkNotEmpty(tasks.get(i).query(), "task " + i + ": the query set");
         }
         Params leaves = metaParams().requiringGrad();
-        Contribution c = batched() ? runStacked(leaves, tasks) : runPerTask(leaves, tasks);
+        List<Buffer> workerBuffers = new ArrayList<>();
+        Contribution c = batched() ? runStacked(leaves, tasks) : runPerTask(leaves, tasks, workerBuffers);
         synchronized (this) {
             skippedTasks += c.skipped;
         }
-        if (c.used == 0) return new MetaGradient(new StepResult(Double.NaN, 0, c.skipped), null);
-        Params mean;
-        try (var off = GradMode.disabled()) {
-            mean = c.gradSum.map((n, g) -> g.mul(1f / c.used).detach());
+        Params mean = null;
+        if (c.used > 0) {
+            try (var off = GradMode.disabled()) {
+                mean = c.gradSum.map((n, g) -> g.mul(1f / c.used).detach());
+            }
         }
+        // The workers' gradients are summed now: free them (unless one is the result itself).
+        java.util.Set<Buffer> result = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (mean != null) for (Tensor t : mean.tensors()) result.add(t.buffer());
+        Backend be = backend();
+        for (Buffer b : workerBuffers) if (!result.contains(b)) be.release(b);
+        if (c.used == 0) return new MetaGradient(new StepResult(Double.NaN, 0, c.skipped), null);
         return new MetaGradient(new StepResult(c.lossSum / c.used, c.used, c.skipped), mean);
     }
 
@@ -240,13 +282,19 @@ public abstract class MetaLearner<D> {
         return p.reshape(lifted).expand(target);
     }
 
-    private Contribution runPerTask(Params leaves, List<Task<D>> tasks) {
+    /** Runs the tasks on the pool; {@code workerBuffers} receives the buffers the workers kept (to free after use). */
+    private Contribution runPerTask(Params leaves, List<Task<D>> tasks, List<Buffer> workerBuffers) {
+        Backend be = backend();
         List<Callable<Contribution>> jobs = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             final int index = i;
             jobs.add(() -> {
-                try {
-                    return taskContribution(leaves, tasks.get(index), index);
+                // Worker threads are outside the caller's memory scope: each task owns its own and
+                // hands only its gradients on (released once summed, see metaGradient).
+                try (MemoryScope task = be.openScope()) {
+                    Contribution c = taskContribution(leaves, tasks.get(index), index);
+                    if (c.gradSum() != null) for (Tensor g : c.gradSum().tensors()) task.keep(g.buffer());
+                    return c;
                 } catch (NonFiniteException e) {
                     if (config.nonFinite() == LearnerConfig.NonFinitePolicy.SKIP) return new Contribution(null, 0, 0, 1);
                     throw e;
@@ -272,6 +320,8 @@ public abstract class MetaLearner<D> {
             }
             for (Future<Contribution> f : futures) parts.add(join(f));
         }
+        for (Contribution p : parts)
+            if (p.gradSum() != null) for (Tensor g : p.gradSum().tensors()) workerBuffers.add(g.buffer());
         return reduce(parts);
     }
 

@@ -54,7 +54,10 @@ public final class Evaluator {
         double[][] values = new double[names.size()][ts.size()];
         try {
             CpuParallel.pool().submit(() -> IntStream.range(0, ts.size()).parallel().forEach(k -> {
-                Map<String, Double> m = one(r, ts.get(k));
+                Map<String, Double> m;
+                try (var scope = io.metarec.backend.Backends.current().openScope()) { // device memory of this user dies here
+                    m = one(r, ts.get(k));
+                }
                 for (int j = 0; j < names.size(); j++) values[j][k] = m.getOrDefault(names.get(j), Double.NaN);
             })).get();
         } catch (InterruptedException e) {

@@ -62,7 +62,7 @@ public final class RecTrainer {
         List<Epoch> epochs = new ArrayList<>();
         double best = Double.POSITIVE_INFINITY;
         int bestEpoch = 0, since = 0;
-        Params bestParams = learner.metaParams();
+        Params bestParams = learner.snapshot();
         boolean early = false;
         for (int e = 1; e <= o.epochs(); e++) {
             long t0 = System.nanoTime();
@@ -89,7 +89,7 @@ public final class RecTrainer {
             if (improved) {
                 best = val;
                 bestEpoch = e;
-                bestParams = learner.metaParams();
+                bestParams = learner.snapshot();
                 since = 0;
             } else {
                 since++;
@@ -110,7 +110,9 @@ public final class RecTrainer {
         try {
             CpuParallel.pool().submit(() -> IntStream.range(0, tasks.size()).parallel().forEach(k -> {
                 Task<Examples> t = tasks.get(k);
-                loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
+                try (var scope = learner.backend().openScope()) { // device memory of this task dies here
+                    loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
+                }
             })).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
