@@ -11,9 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A is read in place: row i of the tile starts at {@code a[ao + i·lda]} and runs over p.
  * P is a packed panel of B, p-major with row width {@code v·L} (zero-padded past n), starting at
- * {@code b[bo]}. C row i starts at {@code c[co + i·ldc]}. The kernel stores C (or adds to it
+ * {@code b[bo]}. C row i starts at {@code c[co + i·ldc]}. {@link #tile} stores C (or adds to it
  * when {@code add}, for the later blocks of k); on the last vector it stores only the lanes
  * of {@code last} (null: all lanes).
+ *
+ * <p>Why the accumulators go through the scratch tile {@code t}: a kernel method of 24 vector
+ * accumulators is close to C2's inlining node budget (NodeCountInliningCutoff). Masked or
+ * accumulating stores in the kernel itself pushed the last of them out of inlining, which boxed
+ * every accumulator and cost more than the loop at k = 64. Plain stores at constant offsets fit;
+ * {@link #flush} then applies mask and accumulation in a small loop.
  *
  * <p>Every element of C is one fused multiply-add chain over p in order, whatever the tile size,
  * so results do not depend on how a product is cut into tiles (or threads).
@@ -30,57 +36,68 @@ final class GemmKernels {
 
     /** Runs the kernel for a tile of {@code rows} (1..6) × {@code nv} (1..4) vectors. */
     static void tile(int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
-                     float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+                     float[] c, int co, int ldc, VectorMask<Float> last, boolean add, float[] t) {
         switch ((rows - 1) * NV + nv - 1) {
-            case 0 -> k1x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 1 -> k1x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 2 -> k1x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 3 -> k1x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 4 -> k2x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 5 -> k2x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 6 -> k2x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 7 -> k2x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 8 -> k3x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 9 -> k3x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 10 -> k3x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 11 -> k3x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 12 -> k4x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 13 -> k4x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 14 -> k4x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 15 -> k4x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 16 -> k5x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 17 -> k5x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 18 -> k5x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 19 -> k5x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 20 -> k6x1(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 21 -> k6x2(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 22 -> k6x3(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
-            case 23 -> k6x4(a, ao, lda, b, bo, kc, c, co, ldc, last, add);
+            case 0 -> k1x1(a, ao, lda, b, bo, kc, t);
+            case 1 -> k1x2(a, ao, lda, b, bo, kc, t);
+            case 2 -> k1x3(a, ao, lda, b, bo, kc, t);
+            case 3 -> k1x4(a, ao, lda, b, bo, kc, t);
+            case 4 -> k2x1(a, ao, lda, b, bo, kc, t);
+            case 5 -> k2x2(a, ao, lda, b, bo, kc, t);
+            case 6 -> k2x3(a, ao, lda, b, bo, kc, t);
+            case 7 -> k2x4(a, ao, lda, b, bo, kc, t);
+            case 8 -> k3x1(a, ao, lda, b, bo, kc, t);
+            case 9 -> k3x2(a, ao, lda, b, bo, kc, t);
+            case 10 -> k3x3(a, ao, lda, b, bo, kc, t);
+            case 11 -> k3x4(a, ao, lda, b, bo, kc, t);
+            case 12 -> k4x1(a, ao, lda, b, bo, kc, t);
+            case 13 -> k4x2(a, ao, lda, b, bo, kc, t);
+            case 14 -> k4x3(a, ao, lda, b, bo, kc, t);
+            case 15 -> k4x4(a, ao, lda, b, bo, kc, t);
+            case 16 -> k5x1(a, ao, lda, b, bo, kc, t);
+            case 17 -> k5x2(a, ao, lda, b, bo, kc, t);
+            case 18 -> k5x3(a, ao, lda, b, bo, kc, t);
+            case 19 -> k5x4(a, ao, lda, b, bo, kc, t);
+            case 20 -> k6x1(a, ao, lda, b, bo, kc, t);
+            case 21 -> k6x2(a, ao, lda, b, bo, kc, t);
+            case 22 -> k6x3(a, ao, lda, b, bo, kc, t);
+            case 23 -> k6x4(a, ao, lda, b, bo, kc, t);
             default -> throw new IllegalArgumentException("no GEMM kernel for " + rows + " rows x " + nv + " vectors");
+        }
+        flush(t, rows, nv, c, co, ldc, last, add);
+    }
+
+    /** Scratch tile size in floats (6 rows × 4 vectors). */
+    static final int TILE = 6 * 4 * L;
+
+    /** C[i, j·L ..] (+)= t[i, j]: the tile's accumulators into C, masked on the last vector when {@code last} is set. */
+    private static void flush(float[] t, int rows, int nv, float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+        int full = last == null ? nv : nv - 1;
+        for (int i = 0; i < rows; i++) {
+            int o = co + i * ldc, s = i * NV * L;
+            for (int j = 0; j < full; j++) {
+                FloatVector v = FloatVector.fromArray(S, t, s + j * L);
+                if (add) v = v.add(FloatVector.fromArray(S, c, o + j * L));
+                v.intoArray(c, o + j * L);
+            }
+            if (full < nv) {
+                FloatVector v = FloatVector.fromArray(S, t, s + full * L);
+                if (add) v = v.add(FloatVector.fromArray(S, c, o + full * L, last));
+                v.intoArray(c, o + full * L, last);
+            }
         }
     }
 
-    private static void store(FloatVector v, float[] c, int o, boolean add) {
-        if (add) v.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
-        else v.intoArray(c, o);
-    }
-
-    private static void storeLast(FloatVector v, float[] c, int o, VectorMask<Float> m, boolean add) {
-        if (m == null) store(v, c, o, add);
-        else if (add) v.add(FloatVector.fromArray(S, c, o, m)).intoArray(c, o, m);
-        else v.intoArray(c, o, m);
-    }
-
     /** 6 row(s) × 4 vector(s) of C. */
-    static void k6x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k6x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -100,30 +117,25 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); store(c12, c, o + W2, add); storeLast(c13, c, o + W3, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); store(c22, c, o + W2, add); storeLast(c23, c, o + W3, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); store(c32, c, o + W2, add); storeLast(c33, c, o + W3, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); store(c41, c, o + W1, add); store(c42, c, o + W2, add); storeLast(c43, c, o + W3, last, add);
-        o = co + 5 * ldc;
-        store(c50, c, o, add); store(c51, c, o + W1, add); store(c52, c, o + W2, add); storeLast(c53, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L); c43.intoArray(t, 19 * L);
+        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L); c52.intoArray(t, 22 * L); c53.intoArray(t, 23 * L);
     }
 
     /** 6 row(s) × 3 vector(s) of C. */
-    static void k6x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k6x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -142,30 +154,25 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); storeLast(c12, c, o + W2, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); storeLast(c22, c, o + W2, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); storeLast(c32, c, o + W2, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); store(c41, c, o + W1, add); storeLast(c42, c, o + W2, last, add);
-        o = co + 5 * ldc;
-        store(c50, c, o, add); store(c51, c, o + W1, add); storeLast(c52, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L);
+        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L); c52.intoArray(t, 22 * L);
     }
 
     /** 6 row(s) × 2 vector(s) of C. */
-    static void k6x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k6x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -183,30 +190,25 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); storeLast(c11, c, o + W1, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); storeLast(c21, c, o + W1, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); storeLast(c31, c, o + W1, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); storeLast(c41, c, o + W1, last, add);
-        o = co + 5 * ldc;
-        store(c50, c, o, add); storeLast(c51, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L);
+        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L);
     }
 
     /** 6 row(s) × 1 vector(s) of C. */
-    static void k6x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k6x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -223,29 +225,24 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
-        o = co + ldc;
-        storeLast(c10, c, o, last, add);
-        o = co + 2 * ldc;
-        storeLast(c20, c, o, last, add);
-        o = co + 3 * ldc;
-        storeLast(c30, c, o, last, add);
-        o = co + 4 * ldc;
-        storeLast(c40, c, o, last, add);
-        o = co + 5 * ldc;
-        storeLast(c50, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
+        c10.intoArray(t, 4 * L);
+        c20.intoArray(t, 8 * L);
+        c30.intoArray(t, 12 * L);
+        c40.intoArray(t, 16 * L);
+        c50.intoArray(t, 20 * L);
     }
 
     /** 5 row(s) × 4 vector(s) of C. */
-    static void k5x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k5x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -263,27 +260,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); store(c12, c, o + W2, add); storeLast(c13, c, o + W3, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); store(c22, c, o + W2, add); storeLast(c23, c, o + W3, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); store(c32, c, o + W2, add); storeLast(c33, c, o + W3, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); store(c41, c, o + W1, add); store(c42, c, o + W2, add); storeLast(c43, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L); c43.intoArray(t, 19 * L);
     }
 
     /** 5 row(s) × 3 vector(s) of C. */
-    static void k5x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k5x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -300,27 +293,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); storeLast(c12, c, o + W2, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); storeLast(c22, c, o + W2, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); storeLast(c32, c, o + W2, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); store(c41, c, o + W1, add); storeLast(c42, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L);
     }
 
     /** 5 row(s) × 2 vector(s) of C. */
-    static void k5x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k5x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -336,27 +325,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); storeLast(c11, c, o + W1, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); storeLast(c21, c, o + W1, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); storeLast(c31, c, o + W1, last, add);
-        o = co + 4 * ldc;
-        store(c40, c, o, add); storeLast(c41, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
+        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L);
     }
 
     /** 5 row(s) × 1 vector(s) of C. */
-    static void k5x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k5x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -371,26 +356,22 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
-        o = co + ldc;
-        storeLast(c10, c, o, last, add);
-        o = co + 2 * ldc;
-        storeLast(c20, c, o, last, add);
-        o = co + 3 * ldc;
-        storeLast(c30, c, o, last, add);
-        o = co + 4 * ldc;
-        storeLast(c40, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
+        c10.intoArray(t, 4 * L);
+        c20.intoArray(t, 8 * L);
+        c30.intoArray(t, 12 * L);
+        c40.intoArray(t, 16 * L);
     }
 
     /** 4 row(s) × 4 vector(s) of C. */
-    static void k4x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k4x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -406,24 +387,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); store(c12, c, o + W2, add); storeLast(c13, c, o + W3, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); store(c22, c, o + W2, add); storeLast(c23, c, o + W3, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); store(c32, c, o + W2, add); storeLast(c33, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
     }
 
     /** 4 row(s) × 3 vector(s) of C. */
-    static void k4x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k4x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -438,24 +416,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); storeLast(c12, c, o + W2, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); storeLast(c22, c, o + W2, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); store(c31, c, o + W1, add); storeLast(c32, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
     }
 
     /** 4 row(s) × 2 vector(s) of C. */
-    static void k4x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k4x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -469,24 +444,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); storeLast(c11, c, o + W1, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); storeLast(c21, c, o + W1, last, add);
-        o = co + 3 * ldc;
-        store(c30, c, o, add); storeLast(c31, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
+        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
     }
 
     /** 4 row(s) × 1 vector(s) of C. */
-    static void k4x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k4x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -499,23 +471,20 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
-        o = co + ldc;
-        storeLast(c10, c, o, last, add);
-        o = co + 2 * ldc;
-        storeLast(c20, c, o, last, add);
-        o = co + 3 * ldc;
-        storeLast(c30, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
+        c10.intoArray(t, 4 * L);
+        c20.intoArray(t, 8 * L);
+        c30.intoArray(t, 12 * L);
     }
 
     /** 3 row(s) × 4 vector(s) of C. */
-    static void k3x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k3x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -529,21 +498,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); store(c12, c, o + W2, add); storeLast(c13, c, o + W3, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); store(c22, c, o + W2, add); storeLast(c23, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
     }
 
     /** 3 row(s) × 3 vector(s) of C. */
-    static void k3x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k3x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -556,21 +523,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); storeLast(c12, c, o + W2, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); store(c21, c, o + W1, add); storeLast(c22, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
     }
 
     /** 3 row(s) × 2 vector(s) of C. */
-    static void k3x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k3x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -582,21 +547,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); storeLast(c11, c, o + W1, last, add);
-        o = co + 2 * ldc;
-        store(c20, c, o, add); storeLast(c21, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
+        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
     }
 
     /** 3 row(s) × 1 vector(s) of C. */
-    static void k3x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k3x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -607,20 +570,18 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
-        o = co + ldc;
-        storeLast(c10, c, o, last, add);
-        o = co + 2 * ldc;
-        storeLast(c20, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
+        c10.intoArray(t, 4 * L);
+        c20.intoArray(t, 8 * L);
     }
 
     /** 2 row(s) × 4 vector(s) of C. */
-    static void k2x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k2x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -632,18 +593,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); store(c12, c, o + W2, add); storeLast(c13, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
     }
 
     /** 2 row(s) × 3 vector(s) of C. */
-    static void k2x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k2x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -654,18 +614,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); store(c11, c, o + W1, add); storeLast(c12, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
     }
 
     /** 2 row(s) × 2 vector(s) of C. */
-    static void k2x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k2x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -675,18 +634,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
-        o = co + ldc;
-        store(c10, c, o, add); storeLast(c11, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
     }
 
     /** 2 row(s) × 1 vector(s) of C. */
-    static void k2x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k2x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao, a1 = ao + lda;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -695,17 +653,16 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
-        o = co + ldc;
-        storeLast(c10, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
+        c10.intoArray(t, 4 * L);
     }
 
     /** 1 row(s) × 4 vector(s) of C. */
-    static void k1x4(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k1x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -715,15 +672,15 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); store(c02, c, o + W2, add); storeLast(c03, c, o + W3, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
     }
 
     /** 1 row(s) × 3 vector(s) of C. */
-    static void k1x3(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k1x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -732,15 +689,15 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
         }
-        int o = co;
-        store(c00, c, o, add); store(c01, c, o + W1, add); storeLast(c02, c, o + W2, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
     }
 
     /** 1 row(s) × 2 vector(s) of C. */
-    static void k1x2(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k1x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
@@ -748,22 +705,22 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
         }
-        int o = co;
-        store(c00, c, o, add); storeLast(c01, c, o + W1, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
     }
 
     /** 1 row(s) × 1 vector(s) of C. */
-    static void k1x1(float[] a, int ao, int lda, float[] b, int bo, int kc,
-                       float[] c, int co, int ldc, VectorMask<Float> last, boolean add) {
+    static void k1x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
         final int a0 = ao;
-        FloatVector c00 = FloatVector.zero(S);
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
         for (int p = 0; p < kc; p++) {
             final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00);
         }
-        int o = co;
-        storeLast(c00, c, o, last, add);
+        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
+        c00.intoArray(t, 0 * L);
     }
 }

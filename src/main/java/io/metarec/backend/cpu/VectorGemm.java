@@ -119,20 +119,20 @@ public final class VectorGemm {
                             ao = aOff + ic * k + pc;
                             lda = k;
                         }
-                        panels(ap, ao, lda, bp, kc, nc, cOff + ic * n + jc, mc, pc > 0);
+                        panels(ap, ao, lda, bp, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
                     }
                 }
             }
         }
 
         /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
-        private void panels(float[] ap, int ao, int lda, float[] bp, int kc, int nc, int co, int mc, boolean add) {
+        private void panels(float[] ap, int ao, int lda, float[] bp, int kc, int nc, int co, int mc, boolean add, float[] t) {
             for (int jr = 0; jr < nc; jr += W4) {
                 int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L;
                 VectorMask<Float> last = TAIL[w % L];
                 int bo = (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
-                    GemmKernels.tile(Math.min(MR, mc - ir), nv, ap, ao + ir * lda, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add);
+                    GemmKernels.tile(Math.min(MR, mc - ir), nv, ap, ao + ir * lda, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
                 }
             }
         }
@@ -242,6 +242,7 @@ public final class VectorGemm {
     /** Packing buffers of one thread. */
     private static final class Workspace {
         private float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[GemmKernels.TILE];
 
         float[] packA(int size) {
             if (a.length < size) a = new float[Math.max(size, MC * KC)];
