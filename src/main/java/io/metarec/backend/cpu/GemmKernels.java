@@ -15,11 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * when {@code add}, for the later blocks of k); on the last vector it stores only the lanes
  * of {@code last} (null: all lanes).
  *
- * <p>Why the accumulators go through the scratch tile {@code t}: a kernel method of 24 vector
- * accumulators is close to C2's inlining node budget (NodeCountInliningCutoff). Masked or
- * accumulating stores in the kernel itself pushed the last of them out of inlining, which boxed
- * every accumulator and cost more than the loop at k = 64. Plain stores at constant offsets fit;
- * {@link #flush} then applies mask and accumulation in a small loop.
+ * <p>Why the kernels only store plainly (into C, or into the scratch tile {@code t} that
+ * {@link #flush} then masks or adds into C): a kernel method of 24 vector accumulators is close to
+ * C2's inlining node budget (NodeCountInliningCutoff). Masked or accumulating stores in the kernel
+ * itself pushed the last of them out of inlining, which boxed every accumulator and cost more
+ * than the loop at k = 64 (49 instead of 105 GFLOP/s for the 6 × 4 kernel).
  *
  * <p>Every element of C is one fused multiply-add chain over p in order, whatever the tile size,
  * so results do not depend on how a product is cut into tiles (or threads).
@@ -37,37 +37,40 @@ final class GemmKernels {
     /** Runs the kernel for a tile of {@code rows} (1..6) × {@code nv} (1..4) vectors. */
     static void tile(int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
                      float[] c, int co, int ldc, VectorMask<Float> last, boolean add, float[] t) {
+        boolean direct = !add && last == null; // the common case: the kernel writes C itself
+        float[] d = direct ? c : t;
+        int o = direct ? co : 0, ldd = direct ? ldc : NV * L;
         switch ((rows - 1) * NV + nv - 1) {
-            case 0 -> k1x1(a, ao, lda, b, bo, kc, t);
-            case 1 -> k1x2(a, ao, lda, b, bo, kc, t);
-            case 2 -> k1x3(a, ao, lda, b, bo, kc, t);
-            case 3 -> k1x4(a, ao, lda, b, bo, kc, t);
-            case 4 -> k2x1(a, ao, lda, b, bo, kc, t);
-            case 5 -> k2x2(a, ao, lda, b, bo, kc, t);
-            case 6 -> k2x3(a, ao, lda, b, bo, kc, t);
-            case 7 -> k2x4(a, ao, lda, b, bo, kc, t);
-            case 8 -> k3x1(a, ao, lda, b, bo, kc, t);
-            case 9 -> k3x2(a, ao, lda, b, bo, kc, t);
-            case 10 -> k3x3(a, ao, lda, b, bo, kc, t);
-            case 11 -> k3x4(a, ao, lda, b, bo, kc, t);
-            case 12 -> k4x1(a, ao, lda, b, bo, kc, t);
-            case 13 -> k4x2(a, ao, lda, b, bo, kc, t);
-            case 14 -> k4x3(a, ao, lda, b, bo, kc, t);
-            case 15 -> k4x4(a, ao, lda, b, bo, kc, t);
-            case 16 -> k5x1(a, ao, lda, b, bo, kc, t);
-            case 17 -> k5x2(a, ao, lda, b, bo, kc, t);
-            case 18 -> k5x3(a, ao, lda, b, bo, kc, t);
-            case 19 -> k5x4(a, ao, lda, b, bo, kc, t);
-            case 20 -> k6x1(a, ao, lda, b, bo, kc, t);
-            case 21 -> k6x2(a, ao, lda, b, bo, kc, t);
-            case 22 -> k6x3(a, ao, lda, b, bo, kc, t);
-            case 23 -> k6x4(a, ao, lda, b, bo, kc, t);
+            case 0 -> k1x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 1 -> k1x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 2 -> k1x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 3 -> k1x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 4 -> k2x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 5 -> k2x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 6 -> k2x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 7 -> k2x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 8 -> k3x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 9 -> k3x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 10 -> k3x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 11 -> k3x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 12 -> k4x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 13 -> k4x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 14 -> k4x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 15 -> k4x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 16 -> k5x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 17 -> k5x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 18 -> k5x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 19 -> k5x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 20 -> k6x1(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 21 -> k6x2(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 22 -> k6x3(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 23 -> k6x4(a, ao, lda, b, bo, kc, d, o, ldd);
             default -> throw new IllegalArgumentException("no GEMM kernel for " + rows + " rows x " + nv + " vectors");
         }
-        flush(t, rows, nv, c, co, ldc, last, add);
+        if (!direct) flush(t, rows, nv, c, co, ldc, last, add);
     }
 
-    /** Scratch tile size in floats (6 rows × 4 vectors). */
+    /** Scratch tile size in floats (6 rows × 4 vectors): where a masked or accumulating tile goes first. */
     static final int TILE = 6 * 4 * L;
 
     /** C[i, j·L ..] (+)= t[i, j]: the tile's accumulators into C, masked on the last vector when {@code last} is set. */
@@ -89,7 +92,7 @@ final class GemmKernels {
     }
 
     /** 6 row(s) × 4 vector(s) of C. */
-    static void k6x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k6x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -117,17 +120,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L); c43.intoArray(t, 19 * L);
-        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L); c52.intoArray(t, 22 * L); c53.intoArray(t, 23 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2); c53.intoArray(d, q + W3);
     }
 
     /** 6 row(s) × 3 vector(s) of C. */
-    static void k6x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k6x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -154,17 +163,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L);
-        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L); c52.intoArray(t, 22 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2);
     }
 
     /** 6 row(s) × 2 vector(s) of C. */
-    static void k6x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k6x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -190,17 +205,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L);
-        c50.intoArray(t, 20 * L); c51.intoArray(t, 21 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1);
     }
 
     /** 6 row(s) × 1 vector(s) of C. */
-    static void k6x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k6x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -225,17 +246,23 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
-        c10.intoArray(t, 4 * L);
-        c20.intoArray(t, 8 * L);
-        c30.intoArray(t, 12 * L);
-        c40.intoArray(t, 16 * L);
-        c50.intoArray(t, 20 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q);
     }
 
     /** 5 row(s) × 4 vector(s) of C. */
-    static void k5x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k5x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -260,16 +287,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L); c43.intoArray(t, 19 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
     }
 
     /** 5 row(s) × 3 vector(s) of C. */
-    static void k5x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k5x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -293,16 +325,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L); c42.intoArray(t, 18 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
     }
 
     /** 5 row(s) × 2 vector(s) of C. */
-    static void k5x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k5x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -325,16 +362,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
-        c40.intoArray(t, 16 * L); c41.intoArray(t, 17 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
     }
 
     /** 5 row(s) × 1 vector(s) of C. */
-    static void k5x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k5x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -356,16 +398,21 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
-        c10.intoArray(t, 4 * L);
-        c20.intoArray(t, 8 * L);
-        c30.intoArray(t, 12 * L);
-        c40.intoArray(t, 16 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
     }
 
     /** 4 row(s) × 4 vector(s) of C. */
-    static void k4x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k4x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -387,15 +434,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L); c33.intoArray(t, 15 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
     }
 
     /** 4 row(s) × 3 vector(s) of C. */
-    static void k4x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k4x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -416,15 +467,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L); c32.intoArray(t, 14 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
     }
 
     /** 4 row(s) × 2 vector(s) of C. */
-    static void k4x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k4x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -444,15 +499,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
-        c30.intoArray(t, 12 * L); c31.intoArray(t, 13 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
     }
 
     /** 4 row(s) × 1 vector(s) of C. */
-    static void k4x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k4x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -471,15 +530,19 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
-        c10.intoArray(t, 4 * L);
-        c20.intoArray(t, 8 * L);
-        c30.intoArray(t, 12 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
     }
 
     /** 3 row(s) × 4 vector(s) of C. */
-    static void k3x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k3x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -498,14 +561,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L); c23.intoArray(t, 11 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
     }
 
     /** 3 row(s) × 3 vector(s) of C. */
-    static void k3x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k3x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -523,14 +589,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L); c22.intoArray(t, 10 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
     }
 
     /** 3 row(s) × 2 vector(s) of C. */
-    static void k3x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k3x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -547,14 +616,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
-        c20.intoArray(t, 8 * L); c21.intoArray(t, 9 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
     }
 
     /** 3 row(s) × 1 vector(s) of C. */
-    static void k3x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k3x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -570,14 +642,17 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
-        c10.intoArray(t, 4 * L);
-        c20.intoArray(t, 8 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
     }
 
     /** 2 row(s) × 4 vector(s) of C. */
-    static void k2x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k2x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -593,13 +668,15 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L); c13.intoArray(t, 7 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
     }
 
     /** 2 row(s) × 3 vector(s) of C. */
-    static void k2x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k2x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -614,13 +691,15 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L); c12.intoArray(t, 6 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
     }
 
     /** 2 row(s) × 2 vector(s) of C. */
-    static void k2x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k2x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -634,13 +713,15 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
-        c10.intoArray(t, 4 * L); c11.intoArray(t, 5 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
     }
 
     /** 2 row(s) × 1 vector(s) of C. */
-    static void k2x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k2x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -653,13 +734,15 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
-        c10.intoArray(t, 4 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
     }
 
     /** 1 row(s) × 4 vector(s) of C. */
-    static void k1x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k1x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
@@ -672,12 +755,13 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
     }
 
     /** 1 row(s) × 3 vector(s) of C. */
-    static void k1x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k1x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -689,12 +773,13 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L); c02.intoArray(t, 2 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
     }
 
     /** 1 row(s) × 2 vector(s) of C. */
-    static void k1x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k1x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z;
@@ -705,12 +790,13 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
     }
 
     /** 1 row(s) × 1 vector(s) of C. */
-    static void k1x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] t) {
+    static void k1x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z;
@@ -720,7 +806,8 @@ final class GemmKernels {
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00);
         }
-        // Plain stores at constant offsets: few IR nodes, so C2 inlines them all (see the class comment).
-        c00.intoArray(t, 0 * L);
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
     }
 }

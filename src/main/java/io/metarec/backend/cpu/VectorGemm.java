@@ -102,9 +102,16 @@ public final class VectorGemm {
                 int nc = Math.min(NC, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    float[] bp = ws.packB(kc * roundUp(nc, L));
-                    if (tb) packBt(bp, pc, kc, jc, nc);
-                    else packB(bp, pc, kc, jc, nc);
+                    float[] bp;
+                    int bo = 0;
+                    if (!tb && n == W4) { // B is one full panel already (n = 64 at 512 bits): no packing
+                        bp = b;
+                        bo = bOff + pc * n;
+                    } else {
+                        bp = ws.packB(kc * roundUp(nc, L));
+                        if (tb) packBt(bp, pc, kc, jc, nc);
+                        else packB(bp, pc, kc, jc, nc);
+                    }
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         float[] ap;
@@ -119,18 +126,18 @@ public final class VectorGemm {
                             ao = aOff + ic * k + pc;
                             lda = k;
                         }
-                        panels(ap, ao, lda, bp, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        panels(ap, ao, lda, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
                     }
                 }
             }
         }
 
         /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
-        private void panels(float[] ap, int ao, int lda, float[] bp, int kc, int nc, int co, int mc, boolean add, float[] t) {
+        private void panels(float[] ap, int ao, int lda, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
             for (int jr = 0; jr < nc; jr += W4) {
                 int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L;
                 VectorMask<Float> last = TAIL[w % L];
-                int bo = (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
+                int bo = bBase + (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
                     GemmKernels.tile(Math.min(MR, mc - ir), nv, ap, ao + ir * lda, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
                 }
