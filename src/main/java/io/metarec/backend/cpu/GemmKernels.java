@@ -9,7 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * SGEMM micro-kernels: C[rows, v·L] (+)= A[rows, kc] · P[kc, v·L] for a tile of at most
  * 6 rows × 4 vectors (L = lanes of {@link VectorBackend#SPECIES}).
  *
- * <p>A is read in place: row i of the tile starts at {@code a[ao + i·lda]} and runs over p.
+ * <p>A is read in place: A(i, p) is {@code a[ao + i·lda + p]}, or {@code a[ao + p·lda + i]} for A
+ * stored transposed (the {@code t} kernels; reading it in place beats packing it, whose scalar
+ * transposition cost a third of the time at n = 64).
  * P is a packed panel of B, p-major with row width {@code v·L} (zero-padded past n), starting at
  * {@code b[bo]}. C row i starts at {@code c[co + i·ldc]}. {@link #tile} stores C (or adds to it
  * when {@code add}, for the later blocks of k); on the last vector it stores only the lanes
@@ -34,13 +36,13 @@ final class GemmKernels {
 
     private GemmKernels() {}
 
-    /** Runs the kernel for a tile of {@code rows} (1..6) × {@code nv} (1..4) vectors. */
-    static void tile(int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
+    /** Runs the kernel for a tile of {@code rows} (1..6) × {@code nv} (1..4) vectors; {@code at}: A stored transposed. */
+    static void tile(boolean at, int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
                      float[] c, int co, int ldc, VectorMask<Float> last, boolean add, float[] t) {
         boolean direct = !add && last == null; // the common case: the kernel writes C itself
         float[] d = direct ? c : t;
         int o = direct ? co : 0, ldd = direct ? ldc : NV * L;
-        switch ((rows - 1) * NV + nv - 1) {
+        switch ((at ? MR * NV : 0) + (rows - 1) * NV + nv - 1) {
             case 0 -> k1x1(a, ao, lda, b, bo, kc, d, o, ldd);
             case 1 -> k1x2(a, ao, lda, b, bo, kc, d, o, ldd);
             case 2 -> k1x3(a, ao, lda, b, bo, kc, d, o, ldd);
@@ -65,9 +67,61 @@ final class GemmKernels {
             case 21 -> k6x2(a, ao, lda, b, bo, kc, d, o, ldd);
             case 22 -> k6x3(a, ao, lda, b, bo, kc, d, o, ldd);
             case 23 -> k6x4(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 24 -> k1x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 25 -> k1x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 26 -> k1x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 27 -> k1x4t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 28 -> k2x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 29 -> k2x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 30 -> k2x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 31 -> k2x4t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 32 -> k3x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 33 -> k3x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 34 -> k3x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 35 -> k3x4t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 36 -> k4x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 37 -> k4x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 38 -> k4x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 39 -> k4x4t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 40 -> k5x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 41 -> k5x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 42 -> k5x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 43 -> k5x4t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 44 -> k6x1t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 45 -> k6x2t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 46 -> k6x3t(a, ao, lda, b, bo, kc, d, o, ldd);
+            case 47 -> k6x4t(a, ao, lda, b, bo, kc, d, o, ldd);
             default -> throw new IllegalArgumentException("no GEMM kernel for " + rows + " rows x " + nv + " vectors");
         }
         if (!direct) flush(t, rows, nv, c, co, ldc, last, add);
+    }
+
+    /**
+     * dst[d + j·ldd + i] = src[s + i·lds + j] for an L × L block: packing a transposed B. Returns
+     * false (nothing done) for a species without a generated transpose. In registers with lane
+     * selections it costs about 0.2 ns per float, against 1 ns for a scalar loop.
+     */
+    static boolean transposeBlock(float[] src, int s, int lds, float[] dst, int d, int ldd) {
+        if (L == 16) transpose16(src, s, lds, dst, d, ldd);
+        else if (L == 8) transpose8(src, s, lds, dst, d, ldd);
+        else return false;
+        return true;
+    }
+
+    /** Lane selections of stage s of an n × n transpose, for the n = L that is in use (else null). */
+    private static final FloatVector[] T8_LO = stages(8, true), T8_HI = stages(8, false),
+            T16_LO = stages(16, true), T16_HI = stages(16, false);
+
+    private static FloatVector[] stages(int n, boolean low) {
+        if (n != L) return null;
+        FloatVector[] out = new FloatVector[Integer.numberOfTrailingZeros(n)];
+        for (int st = 0; st < out.length; st++) {
+            int b = (n / 2) >> st;
+            float[] idx = new float[n]; // selectFrom: lane l takes x[idx] if idx < n, else y[idx - n]
+            for (int l = 0; l < n; l++) idx[l] = low ? ((l & b) == 0 ? l : n + l - b) : ((l & b) == 0 ? l + b : n + l);
+            out[st] = FloatVector.fromArray(S, idx, 0);
+        }
+        return out;
     }
 
     /** Scratch tile size in floats (6 rows × 4 vectors): where a masked or accumulating tile goes first. */
@@ -91,7 +145,7 @@ final class GemmKernels {
         }
     }
 
-    /** 6 row(s) × 4 vector(s) of C. */
+    /** 6 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k6x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -135,7 +189,7 @@ final class GemmKernels {
         c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2); c53.intoArray(d, q + W3);
     }
 
-    /** 6 row(s) × 3 vector(s) of C. */
+    /** 6 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k6x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -178,7 +232,7 @@ final class GemmKernels {
         c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2);
     }
 
-    /** 6 row(s) × 2 vector(s) of C. */
+    /** 6 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k6x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -220,7 +274,7 @@ final class GemmKernels {
         c50.intoArray(d, q); c51.intoArray(d, q + W1);
     }
 
-    /** 6 row(s) × 1 vector(s) of C. */
+    /** 6 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k6x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -261,7 +315,7 @@ final class GemmKernels {
         c50.intoArray(d, q);
     }
 
-    /** 5 row(s) × 4 vector(s) of C. */
+    /** 5 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k5x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -300,7 +354,7 @@ final class GemmKernels {
         c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
     }
 
-    /** 5 row(s) × 3 vector(s) of C. */
+    /** 5 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k5x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -338,7 +392,7 @@ final class GemmKernels {
         c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
     }
 
-    /** 5 row(s) × 2 vector(s) of C. */
+    /** 5 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k5x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -375,7 +429,7 @@ final class GemmKernels {
         c40.intoArray(d, q); c41.intoArray(d, q + W1);
     }
 
-    /** 5 row(s) × 1 vector(s) of C. */
+    /** 5 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k5x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -411,7 +465,7 @@ final class GemmKernels {
         c40.intoArray(d, q);
     }
 
-    /** 4 row(s) × 4 vector(s) of C. */
+    /** 4 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k4x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -445,7 +499,7 @@ final class GemmKernels {
         c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
     }
 
-    /** 4 row(s) × 3 vector(s) of C. */
+    /** 4 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k4x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -478,7 +532,7 @@ final class GemmKernels {
         c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
     }
 
-    /** 4 row(s) × 2 vector(s) of C. */
+    /** 4 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k4x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -510,7 +564,7 @@ final class GemmKernels {
         c30.intoArray(d, q); c31.intoArray(d, q + W1);
     }
 
-    /** 4 row(s) × 1 vector(s) of C. */
+    /** 4 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k4x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -541,7 +595,7 @@ final class GemmKernels {
         c30.intoArray(d, q);
     }
 
-    /** 3 row(s) × 4 vector(s) of C. */
+    /** 3 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k3x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -570,7 +624,7 @@ final class GemmKernels {
         c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
     }
 
-    /** 3 row(s) × 3 vector(s) of C. */
+    /** 3 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k3x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -598,7 +652,7 @@ final class GemmKernels {
         c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
     }
 
-    /** 3 row(s) × 2 vector(s) of C. */
+    /** 3 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k3x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -625,7 +679,7 @@ final class GemmKernels {
         c20.intoArray(d, q); c21.intoArray(d, q + W1);
     }
 
-    /** 3 row(s) × 1 vector(s) of C. */
+    /** 3 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k3x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
         final FloatVector z = FloatVector.zero(S);
@@ -651,7 +705,7 @@ final class GemmKernels {
         c20.intoArray(d, q);
     }
 
-    /** 2 row(s) × 4 vector(s) of C. */
+    /** 2 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k2x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
@@ -675,7 +729,7 @@ final class GemmKernels {
         c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
     }
 
-    /** 2 row(s) × 3 vector(s) of C. */
+    /** 2 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k2x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
@@ -698,7 +752,7 @@ final class GemmKernels {
         c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
     }
 
-    /** 2 row(s) × 2 vector(s) of C. */
+    /** 2 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k2x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
@@ -720,7 +774,7 @@ final class GemmKernels {
         c10.intoArray(d, q); c11.intoArray(d, q + W1);
     }
 
-    /** 2 row(s) × 1 vector(s) of C. */
+    /** 2 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k2x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao, a1 = ao + lda;
         final FloatVector z = FloatVector.zero(S);
@@ -741,7 +795,7 @@ final class GemmKernels {
         c10.intoArray(d, q);
     }
 
-    /** 1 row(s) × 4 vector(s) of C. */
+    /** 1 row(s) × 4 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k1x4(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
@@ -760,7 +814,7 @@ final class GemmKernels {
         c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
     }
 
-    /** 1 row(s) × 3 vector(s) of C. */
+    /** 1 row(s) × 3 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k1x3(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
@@ -778,7 +832,7 @@ final class GemmKernels {
         c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
     }
 
-    /** 1 row(s) × 2 vector(s) of C. */
+    /** 1 row(s) × 2 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k1x2(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
@@ -795,7 +849,7 @@ final class GemmKernels {
         c00.intoArray(d, q); c01.intoArray(d, q + W1);
     }
 
-    /** 1 row(s) × 1 vector(s) of C. */
+    /** 1 row(s) × 1 vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */
     static void k1x1(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
         final int a0 = ao;
         final FloatVector z = FloatVector.zero(S);
@@ -809,5 +863,827 @@ final class GemmKernels {
         // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
         int q = o;
         c00.intoArray(d, q);
+    }
+
+    /** 6 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k6x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2); c53.intoArray(d, q + W3);
+    }
+
+    /** 6 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k6x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2);
+    }
+
+    /** 6 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k6x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1);
+    }
+
+    /** 6 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k6x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q);
+    }
+
+    /** 5 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k5x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
+    }
+
+    /** 5 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k5x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
+    }
+
+    /** 5 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k5x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
+    }
+
+    /** 5 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k5x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
+    }
+
+    /** 4 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k4x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+    }
+
+    /** 4 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k4x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+    }
+
+    /** 4 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k4x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+    }
+
+    /** 4 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k4x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+    }
+
+    /** 3 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k3x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+    }
+
+    /** 3 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k3x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+    }
+
+    /** 3 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k3x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+    }
+
+    /** 3 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k3x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+    }
+
+    /** 2 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k2x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+    }
+
+    /** 2 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k2x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+    }
+
+    /** 2 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k2x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+    }
+
+    /** 2 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k2x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+    }
+
+    /** 1 row(s) × 4 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k1x4t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W4; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+    }
+
+    /** 1 row(s) × 3 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k1x3t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W3; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+    }
+
+    /** 1 row(s) × 2 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k1x2t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W2; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+    }
+
+    /** 1 row(s) × 1 vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */
+    static void k1x1t(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * W1; // base + p*CONSTANT: C2 drops the bounds checks
+            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+    }
+
+    /** dst[d + j·ldd + i] = src[s + i·lds + j] for an 8 × 8 block (8-lane species only). */
+    private static void transpose8(float[] src, int s, int lds, float[] dst, int d, int ldd) {
+        FloatVector m0 = FloatVector.fromArray(S, src, s + 0 * lds);
+        FloatVector m1 = FloatVector.fromArray(S, src, s + 1 * lds);
+        FloatVector m2 = FloatVector.fromArray(S, src, s + 2 * lds);
+        FloatVector m3 = FloatVector.fromArray(S, src, s + 3 * lds);
+        FloatVector m4 = FloatVector.fromArray(S, src, s + 4 * lds);
+        FloatVector m5 = FloatVector.fromArray(S, src, s + 5 * lds);
+        FloatVector m6 = FloatVector.fromArray(S, src, s + 6 * lds);
+        FloatVector m7 = FloatVector.fromArray(S, src, s + 7 * lds);
+        FloatVector x, y;
+        x = m0; y = m4; m0 = T8_LO[0].selectFrom(x, y); m4 = T8_HI[0].selectFrom(x, y);
+        x = m1; y = m5; m1 = T8_LO[0].selectFrom(x, y); m5 = T8_HI[0].selectFrom(x, y);
+        x = m2; y = m6; m2 = T8_LO[0].selectFrom(x, y); m6 = T8_HI[0].selectFrom(x, y);
+        x = m3; y = m7; m3 = T8_LO[0].selectFrom(x, y); m7 = T8_HI[0].selectFrom(x, y);
+        x = m0; y = m2; m0 = T8_LO[1].selectFrom(x, y); m2 = T8_HI[1].selectFrom(x, y);
+        x = m1; y = m3; m1 = T8_LO[1].selectFrom(x, y); m3 = T8_HI[1].selectFrom(x, y);
+        x = m4; y = m6; m4 = T8_LO[1].selectFrom(x, y); m6 = T8_HI[1].selectFrom(x, y);
+        x = m5; y = m7; m5 = T8_LO[1].selectFrom(x, y); m7 = T8_HI[1].selectFrom(x, y);
+        x = m0; y = m1; m0 = T8_LO[2].selectFrom(x, y); m1 = T8_HI[2].selectFrom(x, y);
+        x = m2; y = m3; m2 = T8_LO[2].selectFrom(x, y); m3 = T8_HI[2].selectFrom(x, y);
+        x = m4; y = m5; m4 = T8_LO[2].selectFrom(x, y); m5 = T8_HI[2].selectFrom(x, y);
+        x = m6; y = m7; m6 = T8_LO[2].selectFrom(x, y); m7 = T8_HI[2].selectFrom(x, y);
+        m0.intoArray(dst, d + 0 * ldd);
+        m1.intoArray(dst, d + 1 * ldd);
+        m2.intoArray(dst, d + 2 * ldd);
+        m3.intoArray(dst, d + 3 * ldd);
+        m4.intoArray(dst, d + 4 * ldd);
+        m5.intoArray(dst, d + 5 * ldd);
+        m6.intoArray(dst, d + 6 * ldd);
+        m7.intoArray(dst, d + 7 * ldd);
+    }
+
+    /** dst[d + j·ldd + i] = src[s + i·lds + j] for an 16 × 16 block (16-lane species only). */
+    private static void transpose16(float[] src, int s, int lds, float[] dst, int d, int ldd) {
+        FloatVector m0 = FloatVector.fromArray(S, src, s + 0 * lds);
+        FloatVector m1 = FloatVector.fromArray(S, src, s + 1 * lds);
+        FloatVector m2 = FloatVector.fromArray(S, src, s + 2 * lds);
+        FloatVector m3 = FloatVector.fromArray(S, src, s + 3 * lds);
+        FloatVector m4 = FloatVector.fromArray(S, src, s + 4 * lds);
+        FloatVector m5 = FloatVector.fromArray(S, src, s + 5 * lds);
+        FloatVector m6 = FloatVector.fromArray(S, src, s + 6 * lds);
+        FloatVector m7 = FloatVector.fromArray(S, src, s + 7 * lds);
+        FloatVector m8 = FloatVector.fromArray(S, src, s + 8 * lds);
+        FloatVector m9 = FloatVector.fromArray(S, src, s + 9 * lds);
+        FloatVector m10 = FloatVector.fromArray(S, src, s + 10 * lds);
+        FloatVector m11 = FloatVector.fromArray(S, src, s + 11 * lds);
+        FloatVector m12 = FloatVector.fromArray(S, src, s + 12 * lds);
+        FloatVector m13 = FloatVector.fromArray(S, src, s + 13 * lds);
+        FloatVector m14 = FloatVector.fromArray(S, src, s + 14 * lds);
+        FloatVector m15 = FloatVector.fromArray(S, src, s + 15 * lds);
+        FloatVector x, y;
+        x = m0; y = m8; m0 = T16_LO[0].selectFrom(x, y); m8 = T16_HI[0].selectFrom(x, y);
+        x = m1; y = m9; m1 = T16_LO[0].selectFrom(x, y); m9 = T16_HI[0].selectFrom(x, y);
+        x = m2; y = m10; m2 = T16_LO[0].selectFrom(x, y); m10 = T16_HI[0].selectFrom(x, y);
+        x = m3; y = m11; m3 = T16_LO[0].selectFrom(x, y); m11 = T16_HI[0].selectFrom(x, y);
+        x = m4; y = m12; m4 = T16_LO[0].selectFrom(x, y); m12 = T16_HI[0].selectFrom(x, y);
+        x = m5; y = m13; m5 = T16_LO[0].selectFrom(x, y); m13 = T16_HI[0].selectFrom(x, y);
+        x = m6; y = m14; m6 = T16_LO[0].selectFrom(x, y); m14 = T16_HI[0].selectFrom(x, y);
+        x = m7; y = m15; m7 = T16_LO[0].selectFrom(x, y); m15 = T16_HI[0].selectFrom(x, y);
+        x = m0; y = m4; m0 = T16_LO[1].selectFrom(x, y); m4 = T16_HI[1].selectFrom(x, y);
+        x = m1; y = m5; m1 = T16_LO[1].selectFrom(x, y); m5 = T16_HI[1].selectFrom(x, y);
+        x = m2; y = m6; m2 = T16_LO[1].selectFrom(x, y); m6 = T16_HI[1].selectFrom(x, y);
+        x = m3; y = m7; m3 = T16_LO[1].selectFrom(x, y); m7 = T16_HI[1].selectFrom(x, y);
+        x = m8; y = m12; m8 = T16_LO[1].selectFrom(x, y); m12 = T16_HI[1].selectFrom(x, y);
+        x = m9; y = m13; m9 = T16_LO[1].selectFrom(x, y); m13 = T16_HI[1].selectFrom(x, y);
+        x = m10; y = m14; m10 = T16_LO[1].selectFrom(x, y); m14 = T16_HI[1].selectFrom(x, y);
+        x = m11; y = m15; m11 = T16_LO[1].selectFrom(x, y); m15 = T16_HI[1].selectFrom(x, y);
+        x = m0; y = m2; m0 = T16_LO[2].selectFrom(x, y); m2 = T16_HI[2].selectFrom(x, y);
+        x = m1; y = m3; m1 = T16_LO[2].selectFrom(x, y); m3 = T16_HI[2].selectFrom(x, y);
+        x = m4; y = m6; m4 = T16_LO[2].selectFrom(x, y); m6 = T16_HI[2].selectFrom(x, y);
+        x = m5; y = m7; m5 = T16_LO[2].selectFrom(x, y); m7 = T16_HI[2].selectFrom(x, y);
+        x = m8; y = m10; m8 = T16_LO[2].selectFrom(x, y); m10 = T16_HI[2].selectFrom(x, y);
+        x = m9; y = m11; m9 = T16_LO[2].selectFrom(x, y); m11 = T16_HI[2].selectFrom(x, y);
+        x = m12; y = m14; m12 = T16_LO[2].selectFrom(x, y); m14 = T16_HI[2].selectFrom(x, y);
+        x = m13; y = m15; m13 = T16_LO[2].selectFrom(x, y); m15 = T16_HI[2].selectFrom(x, y);
+        x = m0; y = m1; m0 = T16_LO[3].selectFrom(x, y); m1 = T16_HI[3].selectFrom(x, y);
+        x = m2; y = m3; m2 = T16_LO[3].selectFrom(x, y); m3 = T16_HI[3].selectFrom(x, y);
+        x = m4; y = m5; m4 = T16_LO[3].selectFrom(x, y); m5 = T16_HI[3].selectFrom(x, y);
+        x = m6; y = m7; m6 = T16_LO[3].selectFrom(x, y); m7 = T16_HI[3].selectFrom(x, y);
+        x = m8; y = m9; m8 = T16_LO[3].selectFrom(x, y); m9 = T16_HI[3].selectFrom(x, y);
+        x = m10; y = m11; m10 = T16_LO[3].selectFrom(x, y); m11 = T16_HI[3].selectFrom(x, y);
+        x = m12; y = m13; m12 = T16_LO[3].selectFrom(x, y); m13 = T16_HI[3].selectFrom(x, y);
+        x = m14; y = m15; m14 = T16_LO[3].selectFrom(x, y); m15 = T16_HI[3].selectFrom(x, y);
+        m0.intoArray(dst, d + 0 * ldd);
+        m1.intoArray(dst, d + 1 * ldd);
+        m2.intoArray(dst, d + 2 * ldd);
+        m3.intoArray(dst, d + 3 * ldd);
+        m4.intoArray(dst, d + 4 * ldd);
+        m5.intoArray(dst, d + 5 * ldd);
+        m6.intoArray(dst, d + 6 * ldd);
+        m7.intoArray(dst, d + 7 * ldd);
+        m8.intoArray(dst, d + 8 * ldd);
+        m9.intoArray(dst, d + 9 * ldd);
+        m10.intoArray(dst, d + 10 * ldd);
+        m11.intoArray(dst, d + 11 * ldd);
+        m12.intoArray(dst, d + 12 * ldd);
+        m13.intoArray(dst, d + 13 * ldd);
+        m14.intoArray(dst, d + 14 * ldd);
+        m15.intoArray(dst, d + 15 * ldd);
     }
 }

@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorMask;
  * or, when {@code ta}, the transpose of A stored [k,m]; likewise op(B) is B[k,n] or Bᵀ of B [n,k].
  *
  * <p>Blocking (Goto/BLIS order, tuned on Zen 4): for each block of NC columns and KC of k, B is
- * packed into panels of 4 vectors width ({@link GemmKernels}); for each block of MC rows, A is read
- * in place (row-major A) or packed row-major (transposed A, so the kernels see unit stride over k);
- * then 6-row × 4-vector register tiles run over the panels, smaller generated tiles on the edges.
+ * packed into panels of 4 vectors width ({@link GemmKernels}); A is read in place, by blocks of MC
+ * rows, row-major or transposed; 6-row × 4-vector register tiles run over the panels, smaller
+ * generated tiles on the edges.
  *
  * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are split into tiles
  * of rows or columns (never of k) run by fork/join on {@link CpuParallel#pool()}; a batch is split
@@ -36,6 +36,9 @@ public final class VectorGemm {
     static final long PARALLEL_MIN_FMAS = 1L << 20;
     /** The threshold in force: {@link #PARALLEL_MIN_FMAS}, lowered only by tests to split small products. */
     static long parallelMinFmas = PARALLEL_MIN_FMAS;
+
+    /** Whether {@link GemmKernels#transposeBlock} handles this species (8 or 16 lanes). */
+    private static final boolean SIMD_TRANSPOSE = L == 8 || L == 16;
 
     /** Masks for a last vector holding r = 1 .. L-1 columns; index 0 = all lanes (null). */
     @SuppressWarnings("unchecked")
@@ -114,32 +117,22 @@ public final class VectorGemm {
                     }
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
-                        float[] ap;
-                        int ao, lda;
-                        if (ta) {
-                            ap = ws.packA(mc * kc);
-                            packAt(ap, pc, kc, ic, mc);
-                            ao = 0;
-                            lda = kc;
-                        } else {
-                            ap = a;
-                            ao = aOff + ic * k + pc;
-                            lda = k;
-                        }
-                        panels(ap, ao, lda, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc; // A is read in place
+                        panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
                     }
                 }
             }
         }
 
         /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
-        private void panels(float[] ap, int ao, int lda, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
+        private void panels(int ao, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
+            int lda = ta ? m : k, rowStep = ta ? 1 : k;
             for (int jr = 0; jr < nc; jr += W4) {
                 int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L;
                 VectorMask<Float> last = TAIL[w % L];
                 int bo = bBase + (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
-                    GemmKernels.tile(Math.min(MR, mc - ir), nv, ap, ao + ir * lda, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
+                    GemmKernels.tile(ta, Math.min(MR, mc - ir), nv, a, ao + ir * rowStep, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
                 }
             }
         }
@@ -158,24 +151,25 @@ public final class VectorGemm {
             }
         }
 
-        /** Packs op(B) = Bᵀ (B stored [n,k]) the same way: panel[p, j] = b[j·k + p]. */
+        /**
+         * Packs op(B) = Bᵀ (B stored [n,k]) the same way, panel[p, j] = b[j·k + p]: L × L blocks
+         * transposed in registers, scalar on the edges. (A scalar transpose cost as much as the
+         * product itself with 20 rows of A.)
+         */
         private void packBt(float[] bp, int pc, int kc, int jc, int nc) {
             for (int jr = 0; jr < nc; jr += W4) {
                 int w = Math.min(W4, nc - jr), width = (w + L - 1) / L * L;
-                int dst = (jr / W4) * kc * W4;
-                for (int j = 0; j < w; j++) {
-                    int src = bOff + (jc + jr + j) * k + pc;
-                    for (int p = 0; p < kc; p++) bp[dst + p * width + j] = b[src + p];
+                int dst = (jr / W4) * kc * W4, src = bOff + (jc + jr) * k + pc;
+                int jFull = SIMD_TRANSPOSE ? w / L * L : 0, pFull = kc / L * L;
+                for (int j0 = 0; j0 < jFull; j0 += L) {
+                    for (int p0 = 0; p0 < pFull; p0 += L) {
+                        GemmKernels.transposeBlock(b, src + j0 * k + p0, k, bp, dst + p0 * width + j0, width);
+                    }
                 }
-                for (int j = w; j < width; j++) for (int p = 0; p < kc; p++) bp[dst + p * width + j] = 0f;
-            }
-        }
-
-        /** Packs op(A)[ic:ic+mc, pc:pc+kc] = Aᵀ (A stored [k,m]) row-major with row length kc. */
-        private void packAt(float[] ap, int pc, int kc, int ic, int mc) {
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (pc + p) * m + ic;
-                for (int i = 0; i < mc; i++) ap[i * kc + p] = a[src + i];
+                for (int j = 0; j < w; j++) {
+                    for (int p = j < jFull ? pFull : 0; p < kc; p++) bp[dst + p * width + j] = b[src + j * k + p];
+                }
+                if (w < width) for (int p = 0; p < kc; p++) java.util.Arrays.fill(bp, dst + p * width + w, dst + (p + 1) * width, 0f);
             }
         }
     }
@@ -248,13 +242,8 @@ public final class VectorGemm {
 
     /** Packing buffers of one thread. */
     private static final class Workspace {
-        private float[] a = new float[0], b = new float[0];
+        private float[] b = new float[0];
         final float[] tile = new float[GemmKernels.TILE];
-
-        float[] packA(int size) {
-            if (a.length < size) a = new float[Math.max(size, MC * KC)];
-            return a;
-        }
 
         float[] packB(int size) {
             if (b.length < size) b = new float[size];
