@@ -5,9 +5,6 @@ import static io.metarec.backend.cpu.GemmKernels.MR;
 import static io.metarec.backend.cpu.GemmKernels.S;
 import static io.metarec.backend.cpu.GemmKernels.W4;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -20,10 +17,11 @@ import jdk.incubator.vector.VectorMask;
  * rows, row-major or transposed; 6-row × 4-vector register tiles run over the panels, smaller
  * generated tiles on the edges.
  *
- * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are split into tiles
- * of rows or columns (never of k) run by fork/join on {@link CpuParallel#pool()}; a batch is split
- * over its entries first. Every element of C is the same fused multiply-add chain over k whatever
- * the tile it falls in, so results are bitwise identical for any thread count (and vector width).
+ * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are cut into parts,
+ * batch entries or tiles of rows or columns (never of k), shared by the caller and helpers on
+ * {@link CpuParallel#pool()} ({@link Parts}). Every element of C is the same fused multiply-add
+ * chain over k whatever the tile it falls in, so results are bitwise identical for any thread
+ * count (and vector width).
  */
 public final class VectorGemm {
     /** k per block: a 6 × KC strip of A stays in L1, a KC × 4-vector panel of B in L2. */
@@ -55,38 +53,54 @@ public final class VectorGemm {
 
     /** c[t] = op(a[t])·op(b[t]) for t < batch, with batch strides m·k, k·n and m·n from offset 0. */
     public static void gemmBatch(boolean ta, boolean tb, int batch, int m, int n, int k, float[] a, float[] b, float[] c) {
-        if (batch == 1) {
-            gemm(ta, tb, m, n, k, a, 0, b, 0, c, 0);
-            return;
-        }
-        long work = (long) batch * m * n * k;
-        if (work < parallelMinFmas || CpuParallel.threads() == 1) {
-            for (int t = 0; t < batch; t++) serial(ta, tb, m, n, k, a, t * m * k, b, t * k * n, c, t * m * n);
-            return;
-        }
-        run(new BatchTask(ta, tb, m, n, k, a, b, c, 0, batch));
+        run(ta, tb, batch, m, n, k, a, 0, b, 0, c, 0);
     }
 
     /** C[m,n] at c[cOff] = op(A)·op(B) with A at a[aOff], B at b[bOff]; every element of C is written. */
     public static void gemm(boolean ta, boolean tb, int m, int n, int k,
                             float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
-        Product p = new Product(ta, tb, m, n, k, a, aOff, b, bOff, c, cOff);
-        long work = (long) m * n * k;
+        run(ta, tb, 1, m, n, k, a, aOff, b, bOff, c, cOff);
+    }
+
+    private static void run(boolean ta, boolean tb, int batch, int m, int n, int k,
+                            float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+        if (batch <= 0 || m <= 0 || n <= 0) return;
         int threads = CpuParallel.threads();
-        if (work < parallelMinFmas || threads == 1) p.block(0, m, 0, n);
-        else run(new TileTask(p, 0, m, 0, n, Math.max(parallelMinFmas / 2, work / (2L * threads))));
+        if (threads == 1 || (long) batch * m * n * k < parallelMinFmas) {
+            for (int t = 0; t < batch; t++) {
+                new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n).block(0, m, 0, n);
+            }
+            return;
+        }
+        // Parts: whole batch entries when there are enough, else each entry cut into tiles. Twice as
+        // many parts as threads, claimed dynamically, so a core busy elsewhere costs little.
+        int target = 2 * threads, perEntry = batch >= target ? 1 : (target + batch - 1) / batch;
+        Tiles tiles = Tiles.of(m, n, perEntry);
+        Parts.run(batch * tiles.count(), part -> {
+            int t = part / tiles.count(), tile = part % tiles.count();
+            new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n)
+                    .block(tiles.i0(tile), tiles.i1(tile), tiles.j0(tile), tiles.j1(tile));
+        });
     }
 
-    private static void serial(boolean ta, boolean tb, int m, int n, int k,
-                               float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
-        new Product(ta, tb, m, n, k, a, aOff, b, bOff, c, cOff).block(0, m, 0, n);
-    }
+    /** A product's C cut into {@code count} tiles along rows (multiples of MR) or columns (whole panels). */
+    private record Tiles(int m, int n, boolean byColumns, int count) {
+        static Tiles of(int m, int n, int wanted) {
+            int panels = (n + W4 - 1) / W4, strips = (m + MR - 1) / MR;
+            // Columns first: each tile then packs only its own part of B.
+            if (panels >= wanted) return new Tiles(m, n, true, wanted);
+            if (strips >= wanted) return new Tiles(m, n, false, wanted);
+            return panels >= strips ? new Tiles(m, n, true, panels) : new Tiles(m, n, false, strips);
+        }
 
-    /** Runs a task on the engine's pool; inside a worker of that pool (a meta-batch task) it forks there. */
-    private static void run(ForkJoinTask<?> task) {
-        ForkJoinPool pool = CpuParallel.pool();
-        if (ForkJoinTask.getPool() == pool) task.invoke();
-        else pool.invoke(task);
+        private int cut(int units, int unit, int limit, int tile) {
+            return Math.min(limit, (int) ((long) units * tile / count) * unit);
+        }
+
+        int i0(int t) { return byColumns ? 0 : cut((m + MR - 1) / MR, MR, m, t); }
+        int i1(int t) { return byColumns ? m : cut((m + MR - 1) / MR, MR, m, t + 1); }
+        int j0(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t) : 0; }
+        int j1(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t + 1) : n; }
     }
 
     /** One product's operands; {@link #block} computes a tile of C serially. */
@@ -176,68 +190,6 @@ public final class VectorGemm {
 
     private static int roundUp(int x, int to) {
         return (x + to - 1) / to * to;
-    }
-
-    /** Splits a tile of C in halves (rows in multiples of MR, columns of whole panels) down to a grain of work. */
-    private static final class TileTask extends RecursiveAction {
-        private final Product p;
-        private final int i0, i1, j0, j1;
-        private final long grain;
-
-        TileTask(Product p, int i0, int i1, int j0, int j1, long grain) {
-            this.p = p;
-            this.i0 = i0;
-            this.i1 = i1;
-            this.j0 = j0;
-            this.j1 = j1;
-            this.grain = grain;
-        }
-
-        @Override protected void compute() {
-            int rows = i1 - i0, cols = j1 - j0;
-            boolean canRows = rows >= 2 * MR, canCols = cols >= 2 * W4;
-            if ((long) rows * cols * p.k() <= grain || !(canRows || canCols)) {
-                p.block(i0, i1, j0, j1);
-                return;
-            }
-            // Cut the dimension with more register tiles; splitting columns avoids packing B twice.
-            if (canCols && (!canRows || cols / W4 >= rows / MR)) {
-                int mid = j0 + cols / 2 / W4 * W4;
-                invokeAll(new TileTask(p, i0, i1, j0, mid, grain), new TileTask(p, i0, i1, mid, j1, grain));
-            } else {
-                int mid = i0 + rows / 2 / MR * MR;
-                invokeAll(new TileTask(p, i0, mid, j0, j1, grain), new TileTask(p, mid, i1, j0, j1, grain));
-            }
-        }
-    }
-
-    /** A batch split over its entries; a large entry splits further into tiles. */
-    private static final class BatchTask extends RecursiveAction {
-        private final boolean ta, tb;
-        private final int m, n, k, t0, t1;
-        private final float[] a, b, c;
-
-        BatchTask(boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b, float[] c, int t0, int t1) {
-            this.ta = ta;
-            this.tb = tb;
-            this.m = m;
-            this.n = n;
-            this.k = k;
-            this.a = a;
-            this.b = b;
-            this.c = c;
-            this.t0 = t0;
-            this.t1 = t1;
-        }
-
-        @Override protected void compute() {
-            if (t1 - t0 > 1) {
-                int mid = (t0 + t1) >>> 1;
-                invokeAll(new BatchTask(ta, tb, m, n, k, a, b, c, t0, mid), new BatchTask(ta, tb, m, n, k, a, b, c, mid, t1));
-            } else {
-                gemm(ta, tb, m, n, k, a, t0 * m * k, b, t0 * k * n, c, t0 * m * n);
-            }
-        }
     }
 
     /** Packing buffers of one thread. */
