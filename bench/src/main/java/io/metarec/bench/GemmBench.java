@@ -6,6 +6,8 @@ import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.backend.cpu.HeapBuffer;
 import io.metarec.backend.cpu.ScalarBackend;
 import io.metarec.backend.cpu.VectorBackend;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -71,9 +73,10 @@ public class GemmBench {
             gflopPerCall = 2.0 * m * k * n / 1e9;
         }
 
-        float[] run(Backend backend, Flops flops) {
+        float[] run(Backend backend, Flops flops, CpuClock clock) {
             backend.gemm(ta, tb, 1, m, n, k, a, b, c);
             flops.gflop += gflopPerCall;
+            clock.gflopDone += gflopPerCall;
             return HeapBuffer.of(c);
         }
     }
@@ -95,6 +98,26 @@ public class GemmBench {
         public double gflop;
     }
 
+    /**
+     * Secondary results per iteration, not normalised: {@code gflopDone} and {@code cpuSeconds},
+     * the CPU time of the benchmark thread. Their ratio ({@code Report} prints it as
+     * "GFLOP/cpu-s") is the speed while the thread actually ran: on a machine shared with other
+     * work it stays put where wall-clock GFLOP/s drops. Meaningful for one engine thread only
+     * (helper threads' CPU time is not counted).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuClock {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public double gflopDone;
+        private long start;
+
+        @Setup(Level.Iteration)
+        public void start() { start = THREADS.getCurrentThreadCpuTime(); }
+
+        public double cpuSeconds() { return (THREADS.getCurrentThreadCpuTime() - start) / 1e9; }
+    }
+
     @State(Scope.Benchmark)
     public static class Backends {
         final Backend scalar = new ScalarBackend();
@@ -102,19 +125,19 @@ public class GemmBench {
     }
 
     @Benchmark
-    public float[] scalar(Problem p, Backends be, Flops f) {
-        return p.run(be.scalar, f);
+    public float[] scalar(Problem p, Backends be, Flops f, CpuClock clock) {
+        return p.run(be.scalar, f, clock);
     }
 
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dmetarec.vectorBits=256"})
-    public float[] vector256(Problem p, Threads t, Backends be, Flops f) {
-        return p.run(be.vector, f);
+    public float[] vector256(Problem p, Threads t, Backends be, Flops f, CpuClock clock) {
+        return p.run(be.vector, f, clock);
     }
 
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dmetarec.vectorBits=512"})
-    public float[] vector512(Problem p, Threads t, Backends be, Flops f) {
-        return p.run(be.vector, f);
+    public float[] vector512(Problem p, Threads t, Backends be, Flops f, CpuClock clock) {
+        return p.run(be.vector, f, clock);
     }
 }

@@ -13,8 +13,10 @@ import java.util.Map;
 /**
  * Summarises a JMH JSON result file as a Markdown table: one row per benchmark and parameters,
  * the median, min and max over all measured iterations (all forks), of the {@code gflop} secondary
- * result when present (GFLOP/s), else of the primary score. The min column is where a JIT cliff
- * shows: one fork that never reached C2 drags it far below the median.
+ * result when present (GFLOP/s), else of the primary score; for one-thread GEMM runs a second row
+ * "GFLOP/cpu-s" divides the work by the benchmark thread's CPU time, the figure that holds still
+ * on a machine shared with other jobs. The min column is where a JIT cliff shows: one fork that
+ * never reached C2 drags it far below the median.
  *
  * <pre>
  *   ./metarec bench GemmBench -rf json -rff gemm.json
@@ -52,15 +54,32 @@ public final class Report {
             Map.Entry<String, JsonNode> e = it.next();
             params.add(e.getKey() + "=" + e.getValue().asText());
         }
-        JsonNode metric = r.path("secondaryMetrics").path("gflop");
+        JsonNode secondary = r.path("secondaryMetrics"), metric = secondary.path("gflop");
         String name = "GFLOP/s";
         if (metric.isMissingNode()) {
             metric = r.path("primaryMetric");
             name = metric.path("scoreUnit").asText();
         }
+        print(bench, params, name, raw(metric));
+        // GFLOP per CPU-second of the benchmark thread: the speed while it ran (one engine thread only).
+        List<Double> done = raw(secondary.path("gflopDone")), cpu = raw(secondary.path("cpuSeconds"));
+        if (!done.isEmpty() && done.size() == cpu.size() && "1".equals(r.path("params").path("threads").asText("1"))) {
+            List<Double> perCpu = new ArrayList<>();
+            for (int i = 0; i < done.size(); i++) if (cpu.get(i) > 0) perCpu.add(done.get(i) / cpu.get(i));
+            print(bench, params, "GFLOP/cpu-s", perCpu);
+        }
+    }
+
+    /** All iteration values of a metric, over all forks (rawData is [fork][iteration]). */
+    private static List<Double> raw(JsonNode metric) {
         List<Double> v = new ArrayList<>();
         for (JsonNode fork : metric.path("rawData")) for (JsonNode x : fork) v.add(x.asDouble());
-        if (v.isEmpty()) return;
+        return v;
+    }
+
+    private static void print(String bench, List<String> params, String name, List<Double> values) {
+        if (values.isEmpty()) return;
+        List<Double> v = new ArrayList<>(values);
         v.sort(null);
         double median = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
         System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d |%n", bench, String.join(" ", params), name,
