@@ -215,8 +215,7 @@ public final class VectorBackend extends ScalarBackend {
     // ---- linear algebra -----------------------------------------------------------------------
 
     @Override public void gemm(boolean ta, boolean tb, int batch, int m, int n, int k, Buffer a, Buffer b, Buffer c) {
-        float[] as = HeapBuffer.of(a), bs = HeapBuffer.of(b), cs = HeapBuffer.of(c);
-        for (int t = 0; t < batch; t++) VectorGemm.gemm(ta, tb, m, n, k, as, t * m * k, bs, t * k * n, cs, t * m * n);
+        VectorGemm.gemmBatch(ta, tb, batch, m, n, k, HeapBuffer.of(a), HeapBuffer.of(b), HeapBuffer.of(c));
     }
 
     @Override public void transpose(Buffer x, Buffer out, int batch, int rows, int cols) {

@@ -1,38 +1,205 @@
 package io.metarec.backend.cpu;
 
+import static io.metarec.backend.cpu.GemmKernels.L;
+import static io.metarec.backend.cpu.GemmKernels.MR;
+import static io.metarec.backend.cpu.GemmKernels.S;
+import static io.metarec.backend.cpu.GemmKernels.W4;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import jdk.incubator.vector.VectorMask;
 
 /**
- * Single-precision GEMM on the Vector API: C[m,n] = op(A)·op(B), row-major.
- * (Placeholder i-k-j kernel; replaced by the packed, register-blocked kernel.)
+ * Single-precision GEMM on the Vector API: C[m,n] = op(A)·op(B), row-major, where op(A) is A[m,k]
+ * or, when {@code ta}, the transpose of A stored [k,m]; likewise op(B) is B[k,n] or Bᵀ of B [n,k].
+ *
+ * <p>Blocking (Goto/BLIS order, tuned on Zen 4): for each block of NC columns and KC of k, B is
+ * packed into panels of 4 vectors width ({@link GemmKernels}); A is read in place, by blocks of MC
+ * rows, row-major or transposed; 6-row × 4-vector register tiles run over the panels, smaller
+ * generated tiles on the edges.
+ *
+ * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are cut into parts,
+ * batch entries or tiles of rows or columns (never of k), shared by the caller and helpers on
+ * {@link CpuParallel#pool()} ({@link Parts}). Every element of C is the same fused multiply-add
+ * chain over k whatever the tile it falls in, so results are bitwise identical for any thread
+ * count (and vector width).
  */
 public final class VectorGemm {
-    static final VectorSpecies<Float> S = VectorBackend.SPECIES;
+    /** k per block: a 6 × KC strip of A stays in L1, a KC × 4-vector panel of B in L2. */
+    static final int KC = 256;
+    /** Rows per block of A (a multiple of MR) reused across all panels of a column block. */
+    static final int MC = 96;
+    /** Columns per packed block of B (KC × NC floats = 512 KiB, half the L2). */
+    static final int NC = 512;
+    /** Below this many multiply-adds (m·n·k) one thread is faster than handing work to the pool. */
+    static final long PARALLEL_MIN_FMAS = 1L << 20;
+    /** The threshold in force: {@link #PARALLEL_MIN_FMAS}, lowered only by tests to split small products. */
+    static long parallelMinFmas = PARALLEL_MIN_FMAS;
+
+    /** Whether {@link GemmKernels#transposeBlock} handles this species (8 or 16 lanes). */
+    private static final boolean SIMD_TRANSPOSE = L == 8 || L == 16;
+
+    /** Masks for a last vector holding r = 1 .. L-1 columns; index 0 = all lanes (null). */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] TAIL = new VectorMask[L];
+
+    static {
+        for (int r = 1; r < L; r++) TAIL[r] = VectorMask.fromLong(S, (1L << r) - 1);
+    }
+
+    /** Per-thread packing buffers, grown on demand (allocating 0.5 MiB per call costs µs). */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private VectorGemm() {}
 
+    /** c[t] = op(a[t])·op(b[t]) for t < batch, with batch strides m·k, k·n and m·n from offset 0. */
+    public static void gemmBatch(boolean ta, boolean tb, int batch, int m, int n, int k, float[] a, float[] b, float[] c) {
+        run(ta, tb, batch, m, n, k, a, 0, b, 0, c, 0);
+    }
+
+    /** C[m,n] at c[cOff] = op(A)·op(B) with A at a[aOff], B at b[bOff]; every element of C is written. */
     public static void gemm(boolean ta, boolean tb, int m, int n, int k,
                             float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
-        float[] bb = b;
-        int bo = bOff;
-        if (tb) { // materialize op(B) as [k, n]
-            bb = new float[k * n];
-            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bb[p * n + j] = b[bOff + j * k + p];
-            bo = 0;
-        }
-        int L = S.length(), bound = S.loopBound(n);
-        for (int i = 0; i < m; i++) {
-            int ci = cOff + i * n;
-            java.util.Arrays.fill(c, ci, ci + n, 0f);
-            for (int p = 0; p < k; p++) {
-                float av = ta ? a[aOff + p * m + i] : a[aOff + i * k + p];
-                FloatVector va = FloatVector.broadcast(S, av);
-                int bp = bo + p * n, j = 0;
-                for (; j < bound; j += L)
-                    va.fma(FloatVector.fromArray(S, bb, bp + j), FloatVector.fromArray(S, c, ci + j)).intoArray(c, ci + j);
-                for (; j < n; j++) c[ci + j] += av * bb[bp + j];
+        run(ta, tb, 1, m, n, k, a, aOff, b, bOff, c, cOff);
+    }
+
+    private static void run(boolean ta, boolean tb, int batch, int m, int n, int k,
+                            float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+        if (batch <= 0 || m <= 0 || n <= 0) return;
+        int threads = CpuParallel.threads();
+        if (threads == 1 || (long) batch * m * n * k < parallelMinFmas) {
+            for (int t = 0; t < batch; t++) {
+                new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n).block(0, m, 0, n);
             }
+            return;
+        }
+        // Parts: whole batch entries when there are enough, else each entry cut into tiles. Twice as
+        // many parts as threads, claimed dynamically, so a core busy elsewhere costs little.
+        int target = 2 * threads, perEntry = batch >= target ? 1 : (target + batch - 1) / batch;
+        Tiles tiles = Tiles.of(m, n, perEntry);
+        Parts.run(batch * tiles.count(), part -> {
+            int t = part / tiles.count(), tile = part % tiles.count();
+            new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n)
+                    .block(tiles.i0(tile), tiles.i1(tile), tiles.j0(tile), tiles.j1(tile));
+        });
+    }
+
+    /** A product's C cut into {@code count} tiles along rows (multiples of MR) or columns (whole panels). */
+    private record Tiles(int m, int n, boolean byColumns, int count) {
+        static Tiles of(int m, int n, int wanted) {
+            int panels = (n + W4 - 1) / W4, strips = (m + MR - 1) / MR;
+            // Columns first: each tile then packs only its own part of B.
+            if (panels >= wanted) return new Tiles(m, n, true, wanted);
+            if (strips >= wanted) return new Tiles(m, n, false, wanted);
+            return panels >= strips ? new Tiles(m, n, true, panels) : new Tiles(m, n, false, strips);
+        }
+
+        private int cut(int units, int unit, int limit, int tile) {
+            return Math.min(limit, (int) ((long) units * tile / count) * unit);
+        }
+
+        int i0(int t) { return byColumns ? 0 : cut((m + MR - 1) / MR, MR, m, t); }
+        int i1(int t) { return byColumns ? m : cut((m + MR - 1) / MR, MR, m, t + 1); }
+        int j0(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t) : 0; }
+        int j1(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t + 1) : n; }
+    }
+
+    /** One product's operands; {@link #block} computes a tile of C serially. */
+    private record Product(boolean ta, boolean tb, int m, int n, int k,
+                           float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+
+        /** C[i0:i1, j0:j1]. */
+        void block(int i0, int i1, int j0, int j1) {
+            if (i0 >= i1 || j0 >= j1) return;
+            if (k == 0) {
+                for (int i = i0; i < i1; i++) java.util.Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0f);
+                return;
+            }
+            Workspace ws = WORKSPACE.get();
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    float[] bp;
+                    int bo = 0;
+                    if (!tb && n == W4) { // B is one full panel already (n = 64 at 512 bits): no packing
+                        bp = b;
+                        bo = bOff + pc * n;
+                    } else {
+                        bp = ws.packB(kc * roundUp(nc, L));
+                        if (tb) packBt(bp, pc, kc, jc, nc);
+                        else packB(bp, pc, kc, jc, nc);
+                    }
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc; // A is read in place
+                        panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                    }
+                }
+            }
+        }
+
+        /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
+        private void panels(int ao, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
+            int lda = ta ? m : k, rowStep = ta ? 1 : k;
+            for (int jr = 0; jr < nc; jr += W4) {
+                int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L;
+                VectorMask<Float> last = TAIL[w % L];
+                int bo = bBase + (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
+                for (int ir = 0; ir < mc; ir += MR) {
+                    GemmKernels.tile(ta, Math.min(MR, mc - ir), nv, a, ao + ir * rowStep, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
+                }
+            }
+        }
+
+        /** Packs B[pc:pc+kc, jc:jc+nc] (B row-major [k,n]) into panels p-major; a narrow last panel is zero-padded. */
+        private void packB(float[] bp, int pc, int kc, int jc, int nc) {
+            for (int jr = 0; jr < nc; jr += W4) {
+                int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L, width = nv * L;
+                int dst = (jr / W4) * kc * W4, src = bOff + pc * n + jc + jr;
+                VectorMask<Float> last = TAIL[w % L];
+                for (int p = 0; p < kc; p++, src += n, dst += width) {
+                    for (int v = 0; v < nv - 1; v++) FloatVector.fromArray(S, b, src + v * L).intoArray(bp, dst + v * L);
+                    int o = (nv - 1) * L;
+                    (last == null ? FloatVector.fromArray(S, b, src + o) : FloatVector.fromArray(S, b, src + o, last)).intoArray(bp, dst + o);
+                }
+            }
+        }
+
+        /**
+         * Packs op(B) = Bᵀ (B stored [n,k]) the same way, panel[p, j] = b[j·k + p]: L × L blocks
+         * transposed in registers, scalar on the edges. (A scalar transpose cost as much as the
+         * product itself with 20 rows of A.)
+         */
+        private void packBt(float[] bp, int pc, int kc, int jc, int nc) {
+            for (int jr = 0; jr < nc; jr += W4) {
+                int w = Math.min(W4, nc - jr), width = (w + L - 1) / L * L;
+                int dst = (jr / W4) * kc * W4, src = bOff + (jc + jr) * k + pc;
+                int jFull = SIMD_TRANSPOSE ? w / L * L : 0, pFull = kc / L * L;
+                for (int j0 = 0; j0 < jFull; j0 += L) {
+                    for (int p0 = 0; p0 < pFull; p0 += L) {
+                        GemmKernels.transposeBlock(b, src + j0 * k + p0, k, bp, dst + p0 * width + j0, width);
+                    }
+                }
+                for (int j = 0; j < w; j++) {
+                    for (int p = j < jFull ? pFull : 0; p < kc; p++) bp[dst + p * width + j] = b[src + j * k + p];
+                }
+                if (w < width) for (int p = 0; p < kc; p++) java.util.Arrays.fill(bp, dst + p * width + w, dst + (p + 1) * width, 0f);
+            }
+        }
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    /** Packing buffers of one thread. */
+    private static final class Workspace {
+        private float[] b = new float[0];
+        final float[] tile = new float[GemmKernels.TILE];
+
+        float[] packB(int size) {
+            if (b.length < size) b = new float[size];
+            return b;
         }
     }
 }
