@@ -155,6 +155,16 @@ public class ScalarBackend implements Backend {
         }
     }
 
+    @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
+                                                               io.metarec.backend.Fused.AdamCoefficients c) {
+        return CpuFused.adam(param, grad, m, v, c);
+    }
+
+    @Override public io.metarec.backend.Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum,
+                                                             io.metarec.backend.Fused.SgdCoefficients c) {
+        return CpuFused.sgd(param, grad, momentum, c);
+    }
+
     @Override public void random(Distribution distribution, long seed, long stream, float p1, float p2, Buffer out) {
         float[] o = HeapBuffer.of(out);
         Philox.fill(distribution, seed, stream, p1, p2, o, o.length);
