@@ -57,9 +57,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         common.backend();
         SavedModel m = SavedModel.load(model);
         RecConfig c = m.config();
-        Experiment e = Experiment.prepare(data, split, c.feedback(), c.validation(), c.seed());
-        requireSameFields("user", m.encoder().userFields(), e.encoder().userFields());
-        requireSameFields("item", m.encoder().items().fields(), e.encoder().items().fields());
+        io.metarec.rec.data.Dataset d = io.metarec.rec.data.Datasets.load(data);
+        requireSameFields("user", m.encoder().userFields(), d.userFeatures().fields());
+        requireSameFields("item", m.encoder().items().fields(), d.itemFeatures().fields());
+        // The model reads features through its own encoder (its "unknown" values are those of its training).
+        Experiment e = Experiment.of(d, Experiment.loadSplit(data, split, d), c.feedback(), c.validation(), c.seed(), m.encoder());
         int n = steps != null ? steps : c.innerSteps();
         if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
         List<Recommender> recs = new ArrayList<>();

@@ -22,10 +22,23 @@ public final class FeatureEncoder {
     private final FeatureTable items;
     private final List<Field> userFields;
     private final List<FieldSpec> specs = new ArrayList<>();
+    /** Per item field, then per user field: id → id the model sees (rare values → unknown); null = as is. */
+    private final int[][] itemRemap, userRemap;
 
     public FeatureEncoder(List<Field> userFields, FeatureTable items) {
+        this(userFields, items, null, null);
+    }
+
+    /**
+     * @param itemRemap per item field, the id the model uses for each value id (0 for values too rare
+     *                  in training to have a trained embedding); null for identity
+     * @param userRemap the same for the user fields
+     */
+    public FeatureEncoder(List<Field> userFields, FeatureTable items, int[][] itemRemap, int[][] userRemap) {
         this.items = items;
         this.userFields = List.copyOf(userFields);
+        this.itemRemap = itemRemap;
+        this.userRemap = userRemap;
         for (Field f : items.fields()) specs.add(new FieldSpec(f.name(), FieldSpec.Side.ITEM, f.vocabulary().size(), f.multiValued()));
         if (items.fieldCount() == 0) specs.add(new FieldSpec(NONE, FieldSpec.Side.ITEM, 1, false));
         for (Field f : userFields) specs.add(new FieldSpec(f.name(), FieldSpec.Side.USER, f.vocabulary().size(), f.multiValued()));
@@ -38,6 +51,29 @@ public final class FeatureEncoder {
     public List<Field> userFields() { return userFields; }
 
     public FeatureTable items() { return items; }
+
+    public int[][] itemRemap() { return itemRemap; }
+
+    public int[][] userRemap() { return userRemap; }
+
+    /**
+     * Which value ids the model treats as "unknown" (id 0): those seen fewer than {@code minCount}
+     * times in training, counted per occurrence. A new item's feature value that training never saw
+     * (a decade of only new items, a new director) would otherwise reach the model through an
+     * embedding row still at its random initialisation; mapped to unknown, it uses the row that
+     * training shaped on rare values.
+     *
+     * @param counts per field, the training occurrences of each value id
+     */
+    public static int[][] remap(List<int[]> counts, int minCount) {
+        int[][] out = new int[counts.size()][];
+        for (int f = 0; f < out.length; f++) {
+            int[] c = counts.get(f);
+            out[f] = new int[c.length];
+            for (int id = 0; id < c.length; id++) out[f][id] = c[id] >= minCount ? id : 0;
+        }
+        return out;
+    }
 
     /** Number of items in the catalogue. */
     public int numItems() { return items.rows(); }
@@ -62,12 +98,20 @@ public final class FeatureEncoder {
         List<Examples.FieldIds> out = new ArrayList<>(specs.size());
         for (int f = 0; f < items.fieldCount(); f++) {
             FeatureTable.Bag bag = items.bag(f, itemRows);
-            out.add(new Examples.FieldIds(Indices.wrap(bag.ids()), items.field(f).multiValued() ? Indices.wrap(bag.offsets()) : null));
+            int[] ids = map(itemRemap, f, bag.ids());
+            out.add(new Examples.FieldIds(Indices.wrap(ids), items.field(f).multiValued() ? Indices.wrap(bag.offsets()) : null));
         }
         if (items.fieldCount() == 0) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
-        for (int f = 0; f < userFields.size(); f++) out.add(repeat(user.ids()[f], n, userFields.get(f).multiValued()));
+        for (int f = 0; f < userFields.size(); f++) out.add(repeat(map(userRemap, f, user.ids()[f]), n, userFields.get(f).multiValued()));
         if (userFields.isEmpty()) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
         return new Examples(out, Tensor.of(targets, n, 1));
+    }
+
+    private static int[] map(int[][] remap, int field, int[] ids) {
+        if (remap == null) return ids;
+        int[] r = remap[field], out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = ids[i] < r.length ? r[ids[i]] : 0;
+        return out;
     }
 
     private static Examples.FieldIds repeat(int[] ids, int rows, boolean multi) {

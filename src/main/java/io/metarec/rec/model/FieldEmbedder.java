@@ -32,9 +32,18 @@ public final class FieldEmbedder {
     /** Width of the concatenated embedding. */
     public int width() { return fields.size() * dim; }
 
+    /**
+     * N(0, 1) rows, except row 0 — the "unknown / missing" value — which starts at zero, the mean
+     * of the others: a value training never saw (a new item's new director) then enters the model
+     * as an average value rather than as noise.
+     */
     public Params init(long seed) {
         Params p = Params.empty();
-        for (FieldSpec f : fields) p = p.with(f.tableName(), Init.STANDARD_NORMAL.draw(seed, f.tableName(), f.vocab(), f.vocab(), dim));
+        for (FieldSpec f : fields) {
+            float[] rows = Init.STANDARD_NORMAL.draw(seed, f.tableName(), f.vocab(), f.vocab(), dim).toArray();
+            java.util.Arrays.fill(rows, 0, dim, 0f);
+            p = p.with(f.tableName(), Tensor.of(rows, f.vocab(), dim));
+        }
         return p;
     }
 

@@ -33,11 +33,14 @@ public final class Experiment {
     private final List<Task<Examples>> validation;
     private final float meanTarget;
 
-    private Experiment(Dataset data, ColdStartSplit split, Feedback feedback, double validationShare, long seed) {
+    /** Feature values seen fewer times than this in training are "unknown" to the model (see FeatureEncoder#remap). */
+    public static final int MIN_VALUE_COUNT = 1;
+
+    private Experiment(Dataset data, ColdStartSplit split, Feedback feedback, double validationShare, long seed, FeatureEncoder encoder) {
         this.data = data;
         this.split = split;
-        this.encoder = new FeatureEncoder(data.userFeatures().fields(), data.itemFeatures());
-        this.tasks = new TaskFactory(data, split, encoder, feedback, seed);
+        this.encoder = encoder != null ? encoder : trainedEncoder(data, split);
+        this.tasks = new TaskFactory(data, split, this.encoder, feedback, seed);
         ColdStartSplit.TrainValidation tv = split.validation(validationShare, seed);
         this.train = tasks.tasks(tv.train());
         this.validation = tasks.tasks(tv.validation());
@@ -46,21 +49,52 @@ public final class Experiment {
 
     /** Loads {@code dataDir} and its split; {@code splitFile} (may be null) overrides the directory's. */
     public static Experiment prepare(Path dataDir, Path splitFile, Feedback feedback, double validationShare, long seed) throws IOException {
+        return prepare(dataDir, splitFile, feedback, validationShare, seed, null);
+    }
+
+    /** As above, with the encoder of a saved model (null: built from this dataset's training interactions). */
+    public static Experiment prepare(Path dataDir, Path splitFile, Feedback feedback, double validationShare, long seed,
+                                     FeatureEncoder encoder) throws IOException {
         Dataset d = Datasets.load(dataDir);
-        ColdStartSplit s;
+        return new Experiment(d, loadSplit(dataDir, splitFile, d), feedback, validationShare, seed, encoder);
+    }
+
+    /** The split file given, else the directory's split.csv, else the MeLU protocol's split (not written). */
+    public static ColdStartSplit loadSplit(Path dataDir, Path splitFile, Dataset d) throws IOException {
         MeluProtocol protocol = MeluProtocol.defaults();
         if (splitFile != null) {
             if (!Files.isRegularFile(splitFile)) throw new IllegalArgumentException("--split: no such file: " + splitFile);
-            s = SplitFile.read(splitFile, d, protocol.seed(), protocol.querySize());
-        } else {
-            s = SplitFile.loadOrCompute(dataDir, d, protocol);
+            return SplitFile.read(splitFile, d, protocol.seed(), protocol.querySize());
         }
-        return new Experiment(d, s, feedback, validationShare, seed);
+        return SplitFile.loadOrCompute(dataDir, d, protocol);
     }
 
     /** For data already in memory (tests, the library example). */
     public static Experiment of(Dataset d, ColdStartSplit s, Feedback feedback, double validationShare, long seed) {
-        return new Experiment(d, s, feedback, validationShare, seed);
+        return new Experiment(d, s, feedback, validationShare, seed, null);
+    }
+
+    /** With a given encoder (a saved model's), for data in memory. */
+    public static Experiment of(Dataset d, ColdStartSplit s, Feedback feedback, double validationShare, long seed, FeatureEncoder encoder) {
+        return new Experiment(d, s, feedback, validationShare, seed, encoder);
+    }
+
+    /** The encoder for a split: feature values rare in its training interactions count as unknown. */
+    public static FeatureEncoder trainedEncoder(Dataset d, ColdStartSplit s) {
+        io.metarec.rec.data.FeatureTable items = d.itemFeatures(), users = d.userFeatures();
+        List<int[]> itemCounts = new java.util.ArrayList<>(), userCounts = new java.util.ArrayList<>();
+        for (int f = 0; f < items.fieldCount(); f++) itemCounts.add(new int[items.field(f).vocabulary().size()]);
+        for (int f = 0; f < users.fieldCount(); f++) userCounts.add(new int[users.field(f).vocabulary().size()]);
+        Interactions x = d.interactions();
+        java.util.Set<Integer> trainUsers = new java.util.HashSet<>();
+        for (int k = 0; k < x.size(); k++) {
+            if (s.scenarioOf(k) != Scenario.TRAIN) continue;
+            for (int f = 0; f < items.fieldCount(); f++) for (int id : items.values(f, x.item(k))) itemCounts.get(f)[id]++;
+            trainUsers.add(x.user(k));
+        }
+        for (int u : trainUsers) for (int f = 0; f < users.fieldCount(); f++) for (int id : users.values(f, u)) userCounts.get(f)[id]++;
+        return new FeatureEncoder(users.fields(), items, FeatureEncoder.remap(itemCounts, MIN_VALUE_COUNT),
+                FeatureEncoder.remap(userCounts, MIN_VALUE_COUNT));
     }
 
     public Dataset data() { return data; }

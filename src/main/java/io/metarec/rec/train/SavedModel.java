@@ -100,6 +100,8 @@ public final class SavedModel {
                 for (String v : items.labels(f, i)) if (!Vocabulary.UNKNOWN_LABEL.equals(v)) cell.add(v);
             }
         }
+        h.set("item_remap", JSON.valueToTree(encoder.itemRemap()));
+        h.set("user_remap", JSON.valueToTree(encoder.userRemap()));
         h.set("info", info == null ? JSON.createObjectNode() : info);
         ParamsFile.save(file, h, learner.metaParams());
     }
@@ -126,7 +128,9 @@ public final class SavedModel {
                     b.set(f.name(), i, v);
                 }
             }
-            FeatureEncoder enc = new FeatureEncoder(userFields, b.build(ids.size()));
+            int[][] itemRemap = h.hasNonNull("item_remap") ? JSON.treeToValue(h.get("item_remap"), int[][].class) : null;
+            int[][] userRemap = h.hasNonNull("user_remap") ? JSON.treeToValue(h.get("user_remap"), int[][].class) : null;
+            FeatureEncoder enc = new FeatureEncoder(userFields, b.build(ids.size()), itemRemap, userRemap);
             float mean = (float) h.get("mean_target").asDouble();
             MetaLearner<Examples> learner = Learners.learner(config, Learners.model(config, enc, mean));
             learner.load(c.params());
