@@ -1,11 +1,10 @@
 package io.metarec.cli;
 
-import io.metarec.nn.Params;
 import io.metarec.rec.data.CsvFile;
 import io.metarec.rec.data.DataFormatException;
 import io.metarec.rec.data.Field;
-import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FeatureEncoder;
+import io.metarec.rec.train.Recommendations;
 import io.metarec.rec.train.SavedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,13 +13,10 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Top-k recommendations for a new user from a handful of ratings. */
@@ -51,7 +47,7 @@ public final class RecommendCommand implements Callable<Integer> {
         if (k < 1) throw new IllegalArgumentException("-k must be at least 1, got " + k);
         SavedModel m = SavedModel.load(model);
         FeatureEncoder enc = m.encoder();
-        FeatureEncoder.UserProfile profile = profile(enc.userFields(), userFeatures);
+        FeatureEncoder.UserProfile profile = profile(enc, userFeatures);
         Map<Integer, Float> rated = readRatings(m);
         int[] items = rated.keySet().stream().mapToInt(Integer::intValue).toArray();
         float[] targets = new float[items.length];
@@ -61,25 +57,16 @@ public final class RecommendCommand implements Callable<Integer> {
         }
         int n = steps != null ? steps : m.config().innerSteps();
         if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
-        Examples support = enc.encode(profile, items, targets);
-        Params adapted = m.learner().adaptTo(support, m.config().algo().equals("pretrained") && steps == null ? n : n);
-        int[] all = new int[enc.numItems()];
-        for (int i = 0; i < all.length; i++) all[i] = i;
-        float[] scores = m.learner().predict(adapted, enc.encode(profile, all, new float[all.length])).toArray();
-        Set<Integer> seen = new HashSet<>(rated.keySet());
-        Integer[] order = new Integer[all.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]) != 0 ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
+        List<Recommendations.Scored> top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k);
         boolean implicit = m.config().feedback().implicit();
         System.out.printf(Locale.ROOT, "top %d for a new user with %d ratings (%s, %d inner steps):%n", k, items.length, m.config().algo(), n);
         System.out.printf(Locale.ROOT, "%4s  %-10s  %-50s  %s%n", "rank", "item", "title", implicit ? "P(like)" : "predicted");
-        int shown = 0;
-        for (int i : order) {
-            if (seen.contains(i)) continue;
-            String score = implicit ? String.format(Locale.ROOT, "%.3f", 1 / (1 + Math.exp(-scores[i]))) : String.format(Locale.ROOT, "%.2f", scores[i]);
-            String title = m.title(i);
-            System.out.printf(Locale.ROOT, "%4d  %-10s  %-50s  %s%n", ++shown, m.itemIds().get(i), title.length() > 50 ? title.substring(0, 49) + "…" : title, score);
-            if (shown == k) break;
+        int rank = 0;
+        for (Recommendations.Scored s : top) {
+            String score = implicit ? String.format(Locale.ROOT, "%.3f", 1 / (1 + Math.exp(-s.score()))) : String.format(Locale.ROOT, "%.2f", s.score());
+            String title = m.title(s.item());
+            System.out.printf(Locale.ROOT, "%4d  %-10s  %-50s  %s%n", ++rank, m.itemIds().get(s.item()),
+                    title.length() > 50 ? title.substring(0, 49) + "…" : title, score);
         }
         return 0;
     }
@@ -109,22 +96,25 @@ public final class RecommendCommand implements Callable<Integer> {
         return out;
     }
 
-    static FeatureEncoder.UserProfile profile(List<Field> fields, List<String> given) {
-        int[][] ids = new int[fields.size()][];
-        for (int f = 0; f < ids.length; f++) ids[f] = fields.get(f).multiValued() ? new int[0] : new int[] {0};
+    /** Parses FIELD=VALUE pairs; notes values the model does not know (they count as missing). */
+    static FeatureEncoder.UserProfile profile(FeatureEncoder enc, List<String> given) {
+        Map<String, String> values = new LinkedHashMap<>();
         for (String kv : given) {
             int eq = kv.indexOf('=');
             if (eq <= 0) throw new IllegalArgumentException("--user-features: expected FIELD=VALUE, got '" + kv + "'");
-            String name = kv.substring(0, eq).trim(), value = kv.substring(eq + 1).trim();
-            int f = -1;
-            for (int i = 0; i < fields.size(); i++) if (fields.get(i).name().equals(name)) f = i;
-            if (f < 0)
-                throw new IllegalArgumentException("--user-features: the model has no user field '" + name + "'; its fields: "
-                        + fields.stream().map(Field::name).toList());
-            ids[f] = fields.get(f).encode(value);
-            for (int id : ids[f])
-                if (id == 0) System.err.println("metarec recommend: note: " + name + "=" + value + " is not a value the model knows; treated as missing");
+            values.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
-        return new FeatureEncoder.UserProfile(ids);
+        FeatureEncoder.UserProfile p;
+        try {
+            p = enc.profile(values);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--user-features: " + e.getMessage());
+        }
+        for (var e : values.entrySet())
+            for (Field f : enc.userFields())
+                if (f.name().equals(e.getKey()))
+                    for (int id : f.encode(e.getValue()))
+                        if (id == 0) System.err.println("metarec recommend: note: " + e.getKey() + "=" + e.getValue() + " is not a value the model knows; treated as missing");
+        return p;
     }
 }

@@ -88,6 +88,25 @@ public final class FeatureEncoder {
         }
     }
 
+    /**
+     * A new user's profile from field values, e.g. {@code {"gender": "F", "age": "25-34"}} (a
+     * multi-valued field takes {@code a|b}); fields not given are missing, values the vocabulary
+     * does not know count as missing; a field the model does not have is an error naming the fields.
+     */
+    public UserProfile profile(java.util.Map<String, String> values) {
+        int[][] ids = new int[userFields.size()][];
+        for (int f = 0; f < ids.length; f++) ids[f] = userFields.get(f).multiValued() ? new int[0] : new int[] {0};
+        for (var e : values.entrySet()) {
+            int f = -1;
+            for (int i = 0; i < userFields.size(); i++) if (userFields.get(i).name().equals(e.getKey())) f = i;
+            if (f < 0)
+                throw new IllegalArgumentException("the model has no user field '" + e.getKey() + "'; its fields: "
+                        + userFields.stream().map(Field::name).toList());
+            ids[f] = userFields.get(f).encode(e.getValue());
+        }
+        return new UserProfile(ids);
+    }
+
     /** Examples of one user with the given items (catalogue indices) and targets (one per item). */
     public Examples encode(UserProfile user, int[] itemRows, float[] targets) {
         if (targets.length != itemRows.length)

@@ -1,0 +1,49 @@
+package io.metarec.rec.train;
+
+import io.metarec.meta.MetaLearner;
+import io.metarec.nn.Params;
+import io.metarec.rec.model.Examples;
+import io.metarec.rec.model.FeatureEncoder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Top-k recommendations for a new user, after adapting a meta-trained model to their few ratings. */
+public final class Recommendations {
+    private Recommendations() {}
+
+    /** An item (catalogue index) and its score (predicted rating, or like-logit for implicit feedback). */
+    public record Scored(int item, float score) {}
+
+    /**
+     * Adapts the learner's model to the user's examples ({@code items} with {@code targets}: ratings,
+     * or 1/0 for implicit feedback) with {@code steps} inner steps, scores every catalogue item and
+     * returns the best {@code k} the user has not rated, best first (ties by catalogue order).
+     */
+    public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
+                                    int[] items, float[] targets, int steps, int k) {
+        if (items.length == 0) throw new IllegalArgumentException("a new user needs at least one rating to adapt to");
+        if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
+        try (var scope = learner.backend().openScope()) {
+            Params adapted = learner.adaptTo(encoder.encode(user, items, targets), steps);
+            int[] all = new int[encoder.numItems()];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            float[] scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+            Set<Integer> seen = new HashSet<>();
+            for (int i : items) seen.add(i);
+            Integer[] order = new Integer[all.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Arrays.sort(order, (a, b) -> scores[b] != scores[a] ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
+            List<Scored> out = new ArrayList<>(k);
+            for (int i : order) {
+                if (seen.contains(i)) continue;
+                out.add(new Scored(i, scores[i]));
+                if (out.size() == k) break;
+            }
+            return out;
+        }
+    }
+}
