@@ -5,7 +5,6 @@ import io.metarec.autograd.GradMode;
 import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
-import io.metarec.backend.Backends;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.Distribution;
 import io.metarec.backend.MemoryScope;
@@ -152,7 +151,7 @@ public abstract class MetaLearner<D> {
                         + model.embeddingGroups() + " frozen in the inner loop; use PER_TASK to adapt them");
                 yield true;
             }
-            case AUTO -> supportsBatched() && embedOnce && !Backends.current().name().startsWith("cpu");
+            case AUTO -> supportsBatched() && embedOnce;
         };
     }
 
