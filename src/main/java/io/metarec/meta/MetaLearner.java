@@ -151,7 +151,7 @@ public abstract class MetaLearner<D> {
                         + model.embeddingGroups() + " frozen in the inner loop; use PER_TASK to adapt them");
                 yield true;
             }
-            case AUTO -> supportsBatched() && embedOnce;
+            case AUTO -> supportsBatched() && embedOnce && !backend().name().startsWith("cpu");
         };
     }
 
