@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 /** The sinusoid regression benchmark of Finn et al. 2017, for one learner or all of them, beside the pretrained baseline. */
 @Command(name = "sinusoid", mixinStandardHelpOptions = true,
         description = {"Meta-train on sinusoid regression (Finn et al. 2017: amplitude U[0.1, 5], phase U[0, π], x U[-5, 5], MLP 1-40-40-1, "
-                + "10 shots, meta-batch 25), then report the query MSE after 1 and 10 inner steps on held-out tasks (mean ± 95% CI), "
+                + "10 shots, meta-batch 25), then report the query MSE after 1 and 10 inner steps on held-out tasks (mean ± 95%% CI), "
                 + "beside a model pretrained on the same tasks and fine-tuned with SGD.",
                 "Example: metarec sinusoid --algo maml --iterations 5000 --json maml.json"})
 public final class SinusoidCommand implements Callable<Integer> {
