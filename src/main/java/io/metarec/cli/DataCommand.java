@@ -1,5 +1,6 @@
 package io.metarec.cli;
 
+import io.metarec.util.TextTable;
 import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.DatasetDirectory;
 import io.metarec.rec.data.DatasetFormat;

@@ -1,5 +1,6 @@
 package io.metarec.cli;
 
+import io.metarec.util.TextTable;
 import io.metarec.rec.data.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -35,6 +35,24 @@ public final class CpuParallel {
         if (old != null) old.shutdown();
     }
 
+    /**
+     * Runs {@code body(i)} for every i in [0, n) on the pool and waits; each index is computed alone,
+     * so results stored by index do not depend on the thread count. An exception in a body is
+     * rethrown as it is (the first one, if several).
+     */
+    public static void forEach(int n, java.util.function.IntConsumer body) {
+        try {
+            pool().submit(() -> java.util.stream.IntStream.range(0, n).parallel().forEach(body)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     private static int configured() {
         String s = System.getProperty("metarec.threads");
         if (s == null || s.isBlank()) s = System.getenv("METAREC_THREADS");

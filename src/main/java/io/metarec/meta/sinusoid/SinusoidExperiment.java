@@ -24,17 +24,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * The sinusoid regression benchmark of Finn et al. 2017 for every learner: meta-train on a seeded
@@ -303,34 +297,17 @@ public final class SinusoidExperiment {
      */
     public double[][] evaluate(MetaLearner<Batch> learner, List<Task<Batch>> tasks, int[] steps) {
         double[][] out = new double[steps.length][tasks.size()];
-        List<Callable<Void>> jobs = new ArrayList<>();
-        int chunk = Math.max(1, tasks.size() / (4 * CpuParallel.threads()));
-        for (int from = 0; from < tasks.size(); from += chunk) {
-            int start = from, end = Math.min(tasks.size(), from + chunk);
-            jobs.add(() -> {
-                for (int t = start; t < end; t++) {
-                    Task<Batch> task = tasks.get(t);
-                    for (int s = 0; s < steps.length; s++) {
-                        try {
-                            out[s][t] = learner.loss(learner.adaptTo(task.support(), steps[s]), task.query());
-                        } catch (NonFiniteException diverged) {
-                            out[s][t] = Double.POSITIVE_INFINITY;
-                        }
-                        if (Double.isNaN(out[s][t])) out[s][t] = Double.POSITIVE_INFINITY;
-                    }
+        CpuParallel.forEach(tasks.size(), t -> {
+            Task<Batch> task = tasks.get(t);
+            for (int s = 0; s < steps.length; s++) {
+                try {
+                    out[s][t] = learner.loss(learner.adaptTo(task.support(), steps[s]), task.query());
+                } catch (NonFiniteException diverged) {
+                    out[s][t] = Double.POSITIVE_INFINITY;
                 }
-                return null;
-            });
-        }
-        try {
-            for (Future<Void> f : CpuParallel.pool().invokeAll(jobs)) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during evaluation", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
+                if (Double.isNaN(out[s][t])) out[s][t] = Double.POSITIVE_INFINITY;
+            }
+        });
         return out;
     }
 
@@ -393,19 +370,7 @@ public final class SinusoidExperiment {
         c.put("execution", config.execution().name());
         c.put("model", "mlp 1-40-40-1 relu, torch default init");
         c.put("backend", io.metarec.backend.Backends.current().name());
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            om.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.metarec.util.AtomicFiles.write(file, tmp -> om.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root));
     }
 
     private static void score(ObjectNode o, String suffix, Score s) {

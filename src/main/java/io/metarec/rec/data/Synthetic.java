@@ -199,7 +199,7 @@ public final class Synthetic {
             release[i] = Releases.startOfYear(year) + 86400L * ri.nextInt(365);
             titles[i] = "The " + ADJECTIVES[ri.nextInt(ADJECTIVES.length)] + " " + NOUNS[ri.nextInt(NOUNS.length)] + " (" + year + ")";
         }
-        int[] rank = permutation(ri, nI);
+        int[] rank = io.metarec.util.Shuffle.permutation(nI, ri);
         double[] popularity = new double[nI];
         for (int i = 0; i < nI; i++) popularity[i] = (1.0 / (rank[i] + 5)) * (m.itemYear[i] >= 2020 ? 2 : 1);
         double[] logPop = new double[nI];
@@ -338,17 +338,6 @@ public final class Synthetic {
     }
 
     /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
-    static int[] permutation(SplittableRandom r, int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1), t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
-    }
-
     /** A Fenwick (binary indexed) tree of non-negative weights, 1-based in tree[1..n]: O(log n) sampling with removal. */
     static final class Fenwick {
         private Fenwick() {}

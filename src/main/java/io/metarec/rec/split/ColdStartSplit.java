@@ -164,7 +164,7 @@ public final class ColdStartSplit {
                     continue;
                 }
                 int[] sup = t.support();
-                shuffle(sup, new SplittableRandom(Seeds.derive(seed, 0x617665, t.user(), s.ordinal())));
+                io.metarec.util.Shuffle.inPlace(sup, new SplittableRandom(Seeds.derive(seed, 0x617665, t.user(), s.ordinal())));
                 int[] first = Arrays.copyOf(sup, n);
                 Arrays.sort(first);
                 kept.add(new UserTask(t.user(), s, first, t.query()));
@@ -195,7 +195,7 @@ public final class ColdStartSplit {
         if (fraction > 0 && k == 0 && n >= 2) k = 1;
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        shuffle(order, new SplittableRandom(Seeds.derive(seed, 0x76616C)));
+        io.metarec.util.Shuffle.inPlace(order, new SplittableRandom(Seeds.derive(seed, 0x76616C)));
         boolean[] val = new boolean[n];
         for (int i = 0; i < k; i++) val[order[i]] = true;
         List<UserTask> train = new ArrayList<>(n - k), validation = new ArrayList<>(k);
@@ -258,13 +258,5 @@ public final class ColdStartSplit {
         if ((m & 2) != 0) p.add("warm");
         if ((m & 4) != 0) p.add("user-cold/user-item-cold");
         return String.join(" and ", p);
-    }
-
-    static void shuffle(int[] a, SplittableRandom r) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1), t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
     }
 }

@@ -102,7 +102,7 @@ public record MeluProtocol(long seed, double newUsers, double heldOut, ItemCutof
         for (int u = 0; u < nu; u++) if (x.countOfUser(u) > 0) active++;
         int[] order = new int[active];
         for (int u = 0, k = 0; u < nu; u++) if (x.countOfUser(u) > 0) order[k++] = u;
-        ColdStartSplit.shuffle(order, new SplittableRandom(Seeds.derive(seed, 0x75736572)));
+        io.metarec.util.Shuffle.inPlace(order, new SplittableRandom(Seeds.derive(seed, 0x75736572)));
         int numNew = (int) Math.round(newUsers * active), numHeld = (int) Math.round(heldOut * (active - numNew));
         for (int k = 0; k < active; k++)
             users[order[k]] = k < numNew ? ColdStartSplit.UserGroup.NEW
@@ -171,7 +171,7 @@ public record MeluProtocol(long seed, double newUsers, double heldOut, ItemCutof
     /** Marks min(querySize, task.length) random interactions of the task as query, the rest support. */
     static void assignRoles(int[] task, Role[] roles, int querySize, SplittableRandom r) {
         int[] p = task.clone();
-        ColdStartSplit.shuffle(p, r);
+        io.metarec.util.Shuffle.inPlace(p, r);
         for (int j = 0; j < p.length; j++) roles[p[j]] = j < querySize ? Role.QUERY : Role.SUPPORT;
     }
 }

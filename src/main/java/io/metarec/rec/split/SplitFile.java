@@ -10,10 +10,8 @@ import io.metarec.rec.data.Seeds;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -45,11 +43,7 @@ public final class SplitFile {
     public static void write(ColdStartSplit split, Path file) throws IOException {
         Dataset d = split.dataset();
         Interactions x = d.interactions();
-        Path abs = file.toAbsolutePath().normalize();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try {
+        io.metarec.util.AtomicFiles.write(file, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 w.write("# metarec split file: " + split.description() + "\n");
                 w.write("# dataset: " + d.name() + " (" + d.format().label() + "), " + d.numUsers() + " users, " + d.numItems() + " items, "
@@ -62,14 +56,7 @@ public final class SplitFile {
                     w.write('\n');
                 }
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Reads a split file for dataset {@code d}; {@code seed} and {@code querySize} choose queries when the file has no role column. */

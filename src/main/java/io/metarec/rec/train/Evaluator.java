@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.stream.IntStream;
 
 /**
  * Scores a {@link Recommender} on the tasks of one scenario, per user, then averages over users
@@ -52,21 +50,13 @@ public final class Evaluator {
     public Map<String, Summary> evaluate(Recommender r, List<UserTask> ts) {
         List<String> names = metricNames();
         double[][] values = new double[names.size()][ts.size()];
-        try {
-            CpuParallel.pool().submit(() -> IntStream.range(0, ts.size()).parallel().forEach(k -> {
-                Map<String, Double> m;
-                try (var scope = io.metarec.backend.Backends.current().openScope()) { // device memory of this user dies here
-                    m = one(r, ts.get(k));
-                }
-                for (int j = 0; j < names.size(); j++) values[j][k] = m.getOrDefault(names.get(j), Double.NaN);
-            })).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while evaluating " + r.name(), e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
-        }
+        CpuParallel.forEach(ts.size(), k -> {
+            Map<String, Double> m;
+            try (var scope = io.metarec.backend.Backends.current().openScope()) { // device memory of this user dies here
+                m = one(r, ts.get(k));
+            }
+            for (int j = 0; j < names.size(); j++) values[j][k] = m.getOrDefault(names.get(j), Double.NaN);
+        });
         Map<String, Summary> out = new LinkedHashMap<>();
         for (int j = 0; j < names.size(); j++) out.put(names.get(j), Summary.of(values[j]));
         return out;

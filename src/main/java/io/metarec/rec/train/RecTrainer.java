@@ -9,8 +9,6 @@ import io.metarec.rec.model.Examples;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.stream.IntStream;
 
 /**
  * Meta-training on a split's training tasks: epochs over the tasks in seeded random order, in
@@ -66,7 +64,7 @@ public final class RecTrainer {
         boolean early = false;
         for (int e = 1; e <= o.epochs(); e++) {
             long t0 = System.nanoTime();
-            int[] order = permutation(train.size(), rng);
+            int[] order = io.metarec.util.Shuffle.permutation(train.size(), rng);
             double lossSum = 0;
             int lossCount = 0;
             long skippedBefore = learner.skippedTasks();
@@ -107,33 +105,14 @@ public final class RecTrainer {
     /** Mean query loss after adaptation over the tasks (parallel over tasks, deterministic). */
     public static double validationLoss(MetaLearner<Examples> learner, List<Task<Examples>> tasks, int steps) {
         double[] loss = new double[tasks.size()];
-        try {
-            CpuParallel.pool().submit(() -> IntStream.range(0, tasks.size()).parallel().forEach(k -> {
-                Task<Examples> t = tasks.get(k);
-                try (var scope = learner.backend().openScope()) { // device memory of this task dies here
-                    loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
-                }
-            })).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during validation", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
-        }
+        CpuParallel.forEach(tasks.size(), k -> {
+            Task<Examples> t = tasks.get(k);
+            try (var scope = learner.backend().openScope()) { // device memory of this task dies here
+                loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
+            }
+        });
         double sum = 0;
         for (double v : loss) sum += v;
         return sum / Math.max(1, tasks.size());
-    }
-
-    private static int[] permutation(int n, SplittableRandom r) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) a[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1), t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 }

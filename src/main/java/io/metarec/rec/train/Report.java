@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.eval.Summary;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.Scenario;
+import io.metarec.util.TextTable;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,39 +48,18 @@ public record Report(Map<Scenario, Map<String, Map<String, Summary>>> results, L
             List<String> header = new ArrayList<>();
             header.add("recommender");
             header.addAll(shown);
-            List<List<String>> rows = new ArrayList<>();
+            TextTable t = new TextTable(header.toArray(new String[0]));
             for (var r : e.getValue().entrySet()) {
-                List<String> row = new ArrayList<>();
+                List<Object> row = new ArrayList<>();
                 row.add(r.getKey());
                 for (String m : shown) {
                     Summary v = r.getValue().get(m);
                     row.add(v == null ? "–" : v.format(4));
                 }
-                rows.add(row);
+                t.row(row.toArray());
             }
-            printTable(out, header, rows);
+            out.print(t.render(""));
         }
-    }
-
-    static void printTable(PrintStream out, List<String> header, List<List<String>> rows) {
-        int[] w = new int[header.size()];
-        for (int i = 0; i < w.length; i++) w[i] = header.get(i).length();
-        for (List<String> r : rows) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
-        StringBuilder sep = new StringBuilder();
-        for (int i = 0; i < w.length; i++) sep.append(i == 0 ? "" : "  ").append("-".repeat(w[i]));
-        out.println(line(header, w));
-        out.println(sep);
-        for (List<String> r : rows) out.println(line(r, w));
-    }
-
-    private static String line(List<String> cells, int[] w) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < cells.size(); i++) {
-            String c = cells.get(i);
-            if (i > 0) sb.append("  ");
-            sb.append(i == 0 ? c + " ".repeat(w[i] - c.length()) : " ".repeat(w[i] - c.length()) + c);
-        }
-        return sb.toString();
     }
 
     /** The JSON document (see the class comment), with {@code config} as given. */
@@ -113,18 +90,6 @@ public record Report(Map<Scenario, Map<String, Map<String, Summary>>> results, L
 
     /** Writes JSON atomically (temp file, then rename). */
     public static void writeJson(Path file, ObjectNode doc) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), doc);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.metarec.util.AtomicFiles.write(file, tmp -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), doc));
     }
 }

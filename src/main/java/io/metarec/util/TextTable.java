@@ -1,4 +1,4 @@
-package io.metarec.cli;
+package io.metarec.util;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +57,7 @@ public final class TextTable {
     }
 
     /** Numbers, percentages, "a / b" pairs, "x ± y" and dashes align right. */
-    static boolean numeric(String s) {
+    public static boolean numeric(String s) {
         return s.matches("[-+]?[0-9][0-9.,]*(%|[eE][-+]?[0-9]+)?( (/|±) [-+]?[0-9][0-9.,]*%?)?") || s.equals("–") || s.equals("-");
     }
 
