@@ -1,5 +1,6 @@
 package io.metarec.meta;
 
+import io.metarec.autograd.Autograd;
 import io.metarec.autograd.GradMode;
 import io.metarec.autograd.Tensor;
 import io.metarec.nn.Params;
@@ -13,8 +14,11 @@ import java.util.List;
  * Reptile (Nichol et al. 2018): k plain SGD steps on each task's support set give φ_t; the
  * meta-update moves θ towards them, θ ← θ + ε·mean_t(φ_t − θ). That is an outer SGD step of size ε
  * on the pseudo-gradient θ − φ_t, which is how it is computed here; pass another outer optimizer
- * (e.g. Adam) to use it on the same pseudo-gradient instead. No second derivatives, no query
- * gradient: the query loss is reported for monitoring only.
+ * (e.g. Adam) to use it on the same pseudo-gradient instead. No second derivatives.
+ * <p>Only the adapted parameters move in the inner loop, so only they have a pseudo-gradient. When
+ * the adapted groups are a subset (MeLU adapts its MLP, not the embeddings), the others would never
+ * learn; they get the first-order query gradient at the adapted point instead, ∇_shared L_q(θ, φ_t),
+ * as first-order MAML gives them. With every parameter adapted this is plain Reptile.
  */
 public final class Reptile<D> extends MetaLearner<D> {
 
@@ -40,41 +44,64 @@ public final class Reptile<D> extends MetaLearner<D> {
         Params theta = leaves.detach();
         SupportSet s = supportSet(theta, task.support(), index, true);
         Params fast = adapt(theta, s, adaptedOf(theta).requiringGrad(), config.innerSteps(), true, guard).fast().detach();
-        double queryLoss = loss(theta.with(fast), task.query());
-        return new Contribution(pseudoGradient(theta, fast, 1), queryLoss, 1, 0);
+        Params shared = sharedOf(theta);
+        Params at = theta.with(shared).with(fast);
+        Tensor lq;
+        try (var mode = shared.size() == 0 ? GradMode.disabled() : GradMode.enabled()) {
+            Batch q = model().embed(at, task.query());
+            lq = model().loss().perTask(model().head(at, q.features()), q.targets(), q.mask());
+        }
+        guard.checkQuery(lq);
+        return new Contribution(metaGradient(theta, fast, 1, shared, lq, guard), lq.item(), 1, 0);
     }
 
     @Override protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
         Guard guard = new Guard(name(), indices);
         Params theta = leaves.detach();
-        List<D> sup = new ArrayList<>();
-        for (Task<D> t : tasks) sup.add(t.support());
+        List<D> sup = new ArrayList<>(), qry = new ArrayList<>();
+        for (Task<D> t : tasks) {
+            sup.add(t.support());
+            qry.add(t.query());
+        }
         SupportSet s = stackedSupportSet(theta, sup, indices, true);
         int T = tasks.size();
         Params fast0 = adaptedOf(theta).map((n, p) -> perTask(p, T).detach().requiringGrad());
         Params fast = adapt(theta, s, fast0, config.innerSteps(), true, guard).fast().detach();
+        Params shared = sharedOf(theta);
+        Tensor total;
         double loss = 0;
-        for (int t = 0; t < T; t++) {
-            final int task = t;
-            Params ft = fast.map((n, p) -> p.slice(0, task, task + 1).reshape(theta.get(n).shape()));
-            loss += loss(theta.with(ft), tasks.get(t).query());
+        try (var mode = shared.size() == 0 ? GradMode.disabled() : GradMode.enabled()) {
+            Params at = theta.with(shared);
+            Batch q = model().embedStack(at, qry);
+            Tensor per = model().loss().perTask(model().head(at.with(fast), q.features()), q.targets(), q.mask());
+            guard.checkQuery(per);
+            for (float v : per.toArray()) loss += v;
+            total = per.sum();
         }
         // Σ_t (θ − φ_t) = T·θ − Σ_t φ_t
         Params summed;
         try (var off = GradMode.disabled()) {
             summed = fast.map((n, p) -> p.sum(0, false));
         }
-        return new Contribution(pseudoGradient(theta, summed, T), loss, T, 0);
+        return new Contribution(metaGradient(theta, summed, T, shared, total, guard), loss, T, 0);
     }
 
     private Params adaptedOf(Params theta) {
         return theta.filter(adaptedNames()::contains);
     }
 
-    /** count·θ − Σφ for the adapted parameters, zero for the rest. */
-    private static Params pseudoGradient(Params theta, Params phiSum, int count) {
+    /** The parameters that do not adapt, as leaves of the query pass (empty when all adapt). */
+    private Params sharedOf(Params theta) {
+        return theta.filter(n -> !adaptedNames().contains(n)).requiringGrad();
+    }
+
+    /** count·θ − Σφ for the adapted parameters; the query gradient (summed over tasks) for the shared ones. */
+    private static Params metaGradient(Params theta, Params phiSum, int count, Params shared, Tensor queryLoss, Guard guard) {
+        List<Tensor> g = shared.size() == 0 ? List.of() : Autograd.grad(queryLoss, shared.tensors(), false);
+        guard.checkMetaGradients(g);
+        List<String> sharedNames = shared.names();
         try (var off = GradMode.disabled()) {
-            return theta.map((n, p) -> phiSum.contains(n) ? p.mul(count).sub(phiSum.get(n)) : Tensor.zeros(p.backend(), p.shape()));
+            return theta.map((n, p) -> phiSum.contains(n) ? p.mul(count).sub(phiSum.get(n)) : g.get(sharedNames.indexOf(n)));
         }
     }
 }

@@ -82,6 +82,34 @@ class LearnerBehaviourTest {
         }
     }
 
+    @Test
+    void reptileAdaptingOnlyTheLastLayerGivesTheOthersTheQueryGradientAtTheAdaptedPoint() {
+        MlpRegression m = Fixtures.smallMlp();
+        for (LearnerConfig.Execution ex : List.of(LearnerConfig.Execution.PER_TASK, LearnerConfig.Execution.BATCHED)) {
+            Reptile<Batch> r = Reptile.withEpsilon(m, Fixtures.config(Kind.REPTILE).withInnerSteps(2)
+                    .withAdaptedGroups(List.of("mlp.fc3")).withExecution(ex), 0.1f);
+            Task<Batch> t = Fixtures.tasks(1, 7).get(0);
+            Params theta = r.modelParams();
+            // φ: two SGD steps on the last layer only
+            Params last = theta.select(List.of("mlp.fc3"));
+            Params phi = last;
+            for (int k = 0; k < 2; k++) {
+                Params v = phi.requiringGrad();
+                List<Tensor> g = Autograd.grad(Functional.mse(m.head(theta.with(v), t.support().features()), t.support().targets()), v.tensors(), false);
+                List<Tensor> next = new ArrayList<>();
+                for (int i = 0; i < g.size(); i++) next.add(phi.tensors().get(i).sub(g.get(i).mul(0.01f)).detach());
+                phi = Params.of(phi.names(), next);
+            }
+            Params gq = queryGradient(m, theta.with(phi), t.query());
+            Params got = r.metaGradient(List.of(t)).grads();
+            for (String n : theta.names()) {
+                float[] expected = last.contains(n) ? theta.get(n).sub(phi.get(n)).toArray() : gq.get(n).toArray();
+                assertTrue(relativeError(got.get(n).toArray(), expected) < 1e-5, ex + ": Reptile meta-gradient of " + n);
+                assertTrue(norm(got.get(n).toArray()) > 0, ex + ": zero meta-gradient for " + n);
+            }
+        }
+    }
+
     /** θ − α∇L_s, k times, computed here with plain autograd (independent of the learners' loops). */
     static Params sgdSteps(MlpRegression m, Params theta, Batch support, float lr, int steps) {
         Params p = theta;
