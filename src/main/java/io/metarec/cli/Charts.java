@@ -9,7 +9,9 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,28 +26,46 @@ final class Charts {
 
     private Charts() {}
 
-    /** One grouped bar chart per metric, side by side: scenarios on the x axis, one bar per recommender. */
+    /**
+     * Twenty distinguishable colours (Tableau 20), so that a comparison of many recommenders (compare
+     * draws 19) does not reuse a colour, as XChart's default 10-colour cycle would.
+     */
+    private static final Color[] PALETTE = {
+            new Color(0x1f77b4), new Color(0xaec7e8), new Color(0xff7f0e), new Color(0xffbb78), new Color(0x2ca02c),
+            new Color(0x98df8a), new Color(0xd62728), new Color(0xff9896), new Color(0x9467bd), new Color(0xc5b0d5),
+            new Color(0x8c564b), new Color(0xc49c94), new Color(0xe377c2), new Color(0xf7b6d2), new Color(0x7f7f7f),
+            new Color(0xc7c7c7), new Color(0xbcbd22), new Color(0xdbdb8d), new Color(0x17becf), new Color(0x9edae5)};
+
+    /**
+     * One grouped bar chart per metric, side by side: scenarios on the x axis, one bar per
+     * recommender, in the same colour on every panel; one legend, to the right of the last panel.
+     */
     static void comparison(Report report, List<String> metrics, Path file) throws IOException {
+        List<String> names = new ArrayList<>(report.results().values().iterator().next().keySet());
+        int height = Math.max(420, 140 + 26 * names.size());
         List<BufferedImage> panels = new ArrayList<>();
-        for (String m : metrics) {
-            CategoryChart c = new CategoryChartBuilder().width(640).height(420).title(m + " by scenario (mean, 95% CI)")
+        for (int k = 0; k < metrics.size(); k++) {
+            String m = metrics.get(k);
+            boolean last = k == metrics.size() - 1;
+            CategoryChart c = new CategoryChartBuilder().width(last ? 840 : 640).height(height).title(m + " by scenario (mean, 95% CI)")
                     .xAxisTitle("scenario").yAxisTitle(m).build();
-            c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
-            c.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+            c.getStyler().setLegendVisible(last);
+            c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+            c.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+            c.getStyler().setSeriesColors(PALETTE);
             List<String> scenarios = new ArrayList<>();
             for (Scenario s : report.results().keySet()) scenarios.add(s.label());
-            List<String> names = new ArrayList<>(report.results().values().iterator().next().keySet());
             for (String r : names) {
                 List<Double> ys = new ArrayList<>(), err = new ArrayList<>();
-                boolean any = false;
                 for (Scenario s : report.results().keySet()) {
                     Summary v = report.get(s, r, m);
                     boolean ok = v != null && v.n() > 0;
-                    any |= ok;
                     ys.add(ok ? v.mean() : 0.0);
                     err.add(ok && !Double.isNaN(v.ci95()) ? v.ci95() : 0.0);
                 }
-                if (any) c.addSeries(r, scenarios, ys, err);
+                // every recommender gets a series (zeros where a metric does not apply, as popularity's
+                // MAE), so that its colour is the same on every panel
+                c.addSeries(r, scenarios, ys, err);
             }
             panels.add(BitmapEncoder.getBufferedImage(c));
         }
