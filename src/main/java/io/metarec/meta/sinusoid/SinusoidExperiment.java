@@ -125,7 +125,7 @@ public final class SinusoidExperiment {
         /**
          * The full benchmark: 20,000 iterations (Finn et al. ran 70,000), meta-batch 25, K = 10, 600
          * held-out tasks, Adam 1e-3. Meta-LSTM is capped at 2,000 iterations and LEO at 5,000: on the
-         * CPU an iteration of either costs 10–25 MAML iterations (a 20-wide LSTM over each of the
+         * CPU an iteration costs about 60 (Meta-LSTM) or 20 (LEO) MAML iterations (a 20-wide LSTM over each of the
          * 1,761 coordinates of every task; a relation network over every pair of examples).
          */
         public static Config defaults() {
