@@ -3,6 +3,8 @@ package io.metarec.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.data.Field;
+import io.metarec.rec.split.ColdStartSplit;
+import io.metarec.rec.split.Scenario;
 import io.metarec.rec.train.Baselines;
 import io.metarec.rec.train.Experiment;
 import io.metarec.rec.train.LearnerRecommender;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** Evaluates a saved model on the evaluation scenarios of a dataset's split. */
@@ -25,7 +28,8 @@ import java.util.concurrent.Callable;
         description = {"Evaluate a saved model on the four cold-start scenarios.",
                 "Uses the held-out users of each scenario (warm, user-cold, item-cold, user-item-cold):",
                 "adapt to each user's support ratings, score the query (MAE, RMSE, nDCG@k) and the catalogue (Recall@k, nDCG@k).",
-                "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}."})
+                "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}.",
+                "--given-n 1,3,5,10,20 (or 'all') evaluates with every user's support cut to n ratings instead, one set of tables per n."})
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train")
     Path model;
@@ -48,6 +52,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "M,M", split = ",", description = "metrics in the tables (default: mae,rmse,ndcg@3,recall@10; 'all' for every one)")
     List<String> metrics;
 
+    @Option(names = "--given-n", paramLabel = "N,N", split = ",",
+            description = "the given-n sweep: support cut to n random ratings per user (tasks with fewer are dropped and counted); 'all' = 1,3,5,10,20")
+    List<String> givenN;
+
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
     Path json;
 
@@ -55,6 +63,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         common.backend();
+        List<Integer> sizes = givenN == null ? null : givenN(givenN); // bad values fail before any work
         SavedModel m = SavedModel.load(model);
         RecConfig c = m.config();
         io.metarec.rec.data.Dataset d = io.metarec.rec.data.Datasets.load(data);
@@ -72,19 +81,58 @@ public final class EvaluateCommand implements Callable<Integer> {
             recs.add(new LearnerRecommender(c.algo(), m.learner(), e.tasks(), n));
         }
         if (baselines) recs.addAll(Baselines.all(e.tasks()));
-        Report r = e.evaluate(recs, !noCatalogue, Report.Progress.NONE);
-        r.print(System.out, shown(metrics, r.metrics()));
+        ObjectNode config = new ObjectMapper().createObjectNode();
+        config.set("model", new ObjectMapper().valueToTree(c));
+        config.put("model_file", model.toString());
+        config.put("inner_steps", n);
+        config.put("split", e.split().description());
+        config.put("dataset", e.data().name());
+        ObjectNode doc;
+        if (sizes == null) {
+            Report r = e.evaluate(recs, !noCatalogue, Report.Progress.NONE);
+            r.print(System.out, shown(metrics, r.metrics()));
+            doc = r.toJson(config);
+        } else {
+            doc = new ObjectMapper().createObjectNode();
+            ObjectNode sweep = doc.putObject("given_n");
+            for (int g : sizes) {
+                ColdStartSplit.GivenN given = e.split().givenN(g, c.seed());
+                StringBuilder dropped = new StringBuilder();
+                for (Scenario s : Scenario.evaluation())
+                    dropped.append(dropped.isEmpty() ? "" : ", ").append(s.label()).append(' ').append(given.dropped().get(s));
+                System.out.printf(Locale.ROOT, "%n=== given n = %d: every user's support cut to %d ratings (tasks with fewer dropped: %s)%n", g, g, dropped);
+                Report r = e.evaluate(recs, given, !noCatalogue, Report.Progress.NONE);
+                r.print(System.out, shown(metrics, r.metrics()));
+                ObjectNode one = r.toJson(null);
+                one.remove("config");
+                ObjectNode drops = one.putObject("dropped");
+                for (Scenario s : Scenario.evaluation()) drops.put(s.label(), given.dropped().get(s));
+                sweep.set(Integer.toString(g), one);
+            }
+            doc.set("config", config);
+        }
         if (json != null) {
-            ObjectNode config = new ObjectMapper().createObjectNode();
-            config.set("model", new ObjectMapper().valueToTree(c));
-            config.put("model_file", model.toString());
-            config.put("inner_steps", n);
-            config.put("split", e.split().description());
-            config.put("dataset", e.data().name());
-            Report.writeJson(json, r.toJson(config));
+            Report.writeJson(json, doc);
             System.out.println("results written to " + json);
         }
         return 0;
+    }
+
+    /** Parses --given-n: positive support sizes, or 'all' for the MeLU-style sweep. */
+    static List<Integer> givenN(List<String> values) {
+        if (values.size() == 1 && values.get(0).equals("all")) return ColdStartSplit.GIVEN_N;
+        List<Integer> out = new ArrayList<>();
+        for (String v : values) {
+            int g;
+            try {
+                g = Integer.parseInt(v.trim());
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("--given-n: '" + v + "' is not a number (give support sizes such as 1,3,5,10,20, or 'all')");
+            }
+            if (g < 1) throw new IllegalArgumentException("--given-n: support sizes must be at least 1, got " + g);
+            out.add(g);
+        }
+        return out;
     }
 
     /** The metrics to show: the user's (validated) or a default subset of what the report has. */

@@ -108,6 +108,30 @@ class RecCommandsTest {
     }
 
     @Test
+    void evaluateRunsTheGivenNSweep() throws IOException {
+        Path model = dir.resolve("m3.metarec");
+        assertEquals(0, run(concat(new String[] {"train", "--data", data.toString(), "--out", model.toString()}, SMALL)), err.toString());
+        Path json = dir.resolve("given.json");
+        assertEquals(0, run("evaluate", "--model", model.toString(), "--data", data.toString(), "--given-n", "1,5", "--no-catalogue",
+                "--json", json.toString()), err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("given n = 1") && text.contains("given n = 5"), text);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        for (String n : new String[] {"1", "5"}) {
+            JsonNode one = doc.path("given_n").path(n);
+            assertTrue(one.path("scenarios").path("user-cold").path("maml").path("mae").isNumber(), doc.toString());
+            assertTrue(one.path("dropped").path("user-cold").isInt(), doc.toString());
+        }
+        // a support of one rating drops no task (supports have at least 3), and the query users stay the same
+        assertEquals(0, doc.path("given_n").path("1").path("dropped").path("user-cold").asInt());
+        assertTrue(doc.path("config").isObject());
+        assertEquals(2, run("evaluate", "--model", model.toString(), "--data", data.toString(), "--given-n", "three"));
+        assertTrue(err.toString().contains("--given-n") && err.toString().contains("three"), err.toString());
+        assertEquals(2, run("evaluate", "--model", model.toString(), "--data", data.toString(), "--given-n", "0"));
+        assertTrue(err.toString().contains("at least 1"), err.toString());
+    }
+
+    @Test
     void badOptionsAreOneLineErrors() {
         assertEquals(2, run("train", "--data", data.toString(), "--algo", "magic"));
         assertTrue(err.toString().contains("unknown algorithm 'magic'") && err.toString().contains("maml"), err.toString());

@@ -10,6 +10,7 @@ import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.MeluProtocol;
 import io.metarec.rec.split.Scenario;
+import io.metarec.rec.split.UserTask;
 import io.metarec.rec.split.SplitFile;
 
 import java.io.IOException;
@@ -149,17 +150,32 @@ public final class Experiment {
 
     /** Evaluates recommenders on every evaluation scenario. */
     public Report evaluate(List<Recommender> recommenders, boolean catalogue, Report.Progress progress) {
+        return evaluate(recommenders, split::tasks, catalogue, progress);
+    }
+
+    /**
+     * The same on the given-n sweep's tasks for one n: every user's support cut to n ratings
+     * ({@link ColdStartSplit#givenN}), queries unchanged.
+     */
+    public Report evaluate(List<Recommender> recommenders, ColdStartSplit.GivenN given, boolean catalogue, Report.Progress progress) {
+        return evaluate(recommenders, given::tasks, catalogue, progress);
+    }
+
+    private Report evaluate(List<Recommender> recommenders, java.util.function.Function<Scenario, List<UserTask>> tasksOf, boolean catalogue,
+                            Report.Progress progress) {
         Evaluator ev = new Evaluator(tasks, catalogue);
         Map<Scenario, Map<String, Map<String, io.metarec.rec.eval.Summary>>> out = new LinkedHashMap<>();
+        Map<Scenario, Integer> users = new LinkedHashMap<>();
         for (Scenario s : Scenario.evaluation()) {
             Map<String, Map<String, io.metarec.rec.eval.Summary>> row = new LinkedHashMap<>();
             for (Recommender r : recommenders) {
-                row.put(r.name(), ev.evaluate(r, split.tasks(s)));
+                row.put(r.name(), ev.evaluate(r, tasksOf.apply(s)));
                 progress.done(s, r.name());
             }
             out.put(s, row);
+            users.put(s, tasksOf.apply(s).size());
         }
-        return new Report(out, ev.metricNames(), split);
+        return new Report(out, ev.metricNames(), users);
     }
 
     private static float meanTarget(Dataset d, ColdStartSplit s, Feedback f) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.eval.Summary;
-import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.Scenario;
 import io.metarec.util.TextTable;
 
@@ -26,7 +25,7 @@ import java.util.Map;
  * </pre>
  * A metric a recommender cannot produce (MAE of popularity) is absent from its JSON object.
  */
-public record Report(Map<Scenario, Map<String, Map<String, Summary>>> results, List<String> metrics, ColdStartSplit split) {
+public record Report(Map<Scenario, Map<String, Map<String, Summary>>> results, List<String> metrics, Map<Scenario, Integer> users) {
 
     /** Called as each (scenario, recommender) cell is done. */
     @FunctionalInterface
@@ -44,7 +43,7 @@ public record Report(Map<Scenario, Map<String, Map<String, Summary>>> results, L
     public void print(PrintStream out, List<String> shown) {
         for (var e : results.entrySet()) {
             Scenario s = e.getKey();
-            out.printf(Locale.ROOT, "%n%s — %d users%n", s.label(), split.tasks(s).size());
+            out.printf(Locale.ROOT, "%n%s — %d users%n", s.label(), users.get(s));
             List<String> header = new ArrayList<>();
             header.add("recommender");
             header.addAll(shown);
