@@ -92,16 +92,17 @@ public final class Reptile<D> extends MetaLearner<D> {
 
     /** The parameters that do not adapt, as leaves of the query pass (empty when all adapt). */
     private Params sharedOf(Params theta) {
-        return theta.filter(n -> !adaptedNames().contains(n)).requiringGrad();
+        java.util.Set<String> adapted = adaptedNames();
+        return theta.filter(n -> !adapted.contains(n)).requiringGrad();
     }
 
     /** count·θ − Σφ for the adapted parameters; the query gradient (summed over tasks) for the shared ones. */
     private static Params metaGradient(Params theta, Params phiSum, int count, Params shared, Tensor queryLoss, Guard guard) {
         List<Tensor> g = shared.size() == 0 ? List.of() : Autograd.grad(queryLoss, shared.tensors(), false);
         guard.checkMetaGradients(g);
-        List<String> sharedNames = shared.names();
+        Params queryGrad = Params.of(shared.names(), g);
         try (var off = GradMode.disabled()) {
-            return theta.map((n, p) -> phiSum.contains(n) ? p.mul(count).sub(phiSum.get(n)) : g.get(sharedNames.indexOf(n)));
+            return theta.map((n, p) -> phiSum.contains(n) ? p.mul(count).sub(phiSum.get(n)) : queryGrad.get(n));
         }
     }
 }

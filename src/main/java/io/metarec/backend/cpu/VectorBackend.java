@@ -70,11 +70,10 @@ public final class VectorBackend extends ScalarBackend {
                 for (; i < bound; i += L) below.blend(one, v(a, i).compare(VectorOperators.GT, 0f)).intoArray(o, i);
             }
             case CLAMP -> { for (; i < bound; i += L) v(a, i).max(p1).min(p2).intoArray(o, i); }
-            // NOTE: exp, sigmoid and tanh come from VectorMath (fma polynomials, exactly specified
-            // arithmetic), with the same algorithm for the tail, each loop a method of its own (C2 compiles it
-            // with its own profile; inline here, tanh spent seconds deoptimizing and recompiling). The Vector API's lanewise EXP/TANH
-            // give different bits before and after C2 compiles the loop (a Java fallback, then
-            // SVML-style intrinsics), which broke bitwise repeatability (DeterminismTest).
+            // NOTE: exp, sigmoid and tanh come from VectorMath: fma polynomials of exactly specified
+            // arithmetic, the same algorithm for the tail, one method per loop. The Vector API's
+            // lanewise EXP/TANH give different bits before and after C2 compiles the loop (a Java
+            // fallback, then SVML-style intrinsics), which broke bitwise repeatability (DeterminismTest).
             case EXP -> { VectorMath.exp(a, o); i = n; }
             case SIGMOID -> { VectorMath.sigmoid(a, o); i = n; }
             case TANH -> { VectorMath.tanh(a, o); i = n; }

@@ -125,8 +125,9 @@ public final class SinusoidExperiment {
         /**
          * The full benchmark: 20,000 iterations (Finn et al. ran 70,000), meta-batch 25, K = 10, 600
          * held-out tasks, Adam 1e-3. Meta-LSTM is capped at 2,000 iterations and LEO at 5,000: on the
-         * CPU an iteration costs about 60 (Meta-LSTM) or 20 (LEO) MAML iterations (a 20-wide LSTM over each of the
-         * 1,761 coordinates of every task; a relation network over every pair of examples).
+         * CPU an iteration costs about 60 (Meta-LSTM) or 20 (LEO) MAML iterations (a 20-wide LSTM
+         * over each of the 1,761 coordinates of every task; a relation network over every pair of
+         * examples).
          */
         public static Config defaults() {
             return new Config(20_000, Map.of(Algo.METALSTM, 2_000, Algo.LEO, 5_000), 25, 10, 10, 600, 100, 1e-3f, 0L,

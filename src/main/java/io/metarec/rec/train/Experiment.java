@@ -10,8 +10,8 @@ import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.MeluProtocol;
 import io.metarec.rec.split.Scenario;
-import io.metarec.rec.split.UserTask;
 import io.metarec.rec.split.SplitFile;
+import io.metarec.rec.split.UserTask;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -167,13 +167,14 @@ public final class Experiment {
         Map<Scenario, Map<String, Map<String, io.metarec.rec.eval.Summary>>> out = new LinkedHashMap<>();
         Map<Scenario, Integer> users = new LinkedHashMap<>();
         for (Scenario s : Scenario.evaluation()) {
+            List<UserTask> scenarioTasks = tasksOf.apply(s);
             Map<String, Map<String, io.metarec.rec.eval.Summary>> row = new LinkedHashMap<>();
             for (Recommender r : recommenders) {
-                row.put(r.name(), ev.evaluate(r, tasksOf.apply(s)));
+                row.put(r.name(), ev.evaluate(r, scenarioTasks));
                 progress.done(s, r.name());
             }
             out.put(s, row);
-            users.put(s, tasksOf.apply(s).size());
+            users.put(s, scenarioTasks.size());
         }
         return new Report(out, ev.metricNames(), users);
     }
