@@ -118,7 +118,7 @@ public final class MovieLens {
                         b.release(i, t, ReleaseSource.RELEASE_DATE);
                         year = Releases.yearOf(t);
                     } catch (DateTimeParseException e) {
-                        throw r.error("release date " + DataFormatException.quote(date) + " is not dd-MMM-yyyy (e.g. 01-Jan-1995)");
+                        throw r.error("release date " + DataFormatException.quote(date) + " is not d-MMM-yyyy (e.g. 01-Jan-1995 or 4-Feb-1971)");
                     }
                 }
                 int titleYear = Releases.titleYear(title);

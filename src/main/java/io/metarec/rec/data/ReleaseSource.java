@@ -8,7 +8,7 @@ package io.metarec.rec.data;
 public enum ReleaseSource {
     /** The {@code release} column of an items file (generic layout, or an extra items.csv beside MovieLens files). */
     DECLARED,
-    /** MovieLens-100K's release date column (dd-MMM-yyyy), at 00:00 UTC. */
+    /** MovieLens-100K's release date column (d-MMM-yyyy, day with or without a leading zero), at 00:00 UTC. */
     RELEASE_DATE,
     /** The "(YYYY)" at the end of a MovieLens title, as 1 January of that year, 00:00 UTC. */
     TITLE_YEAR,

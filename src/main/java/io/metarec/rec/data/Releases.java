@@ -17,7 +17,13 @@ public final class Releases {
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
     private static final Pattern TITLE_YEAR = Pattern.compile("\\((\\d{4})\\)\\s*$");
-    private static final DateTimeFormatter ML100K_DATE = DateTimeFormatter.ofPattern("dd-MMM-yyyy", Locale.ENGLISH);
+    /**
+     * MovieLens-100K's release dates as the official u.item writes them: the day with or without a
+     * leading zero ("01-Jan-1995", "4-Feb-1971"), an English month abbreviation, a 4-digit year.
+     */
+    private static final DateTimeFormatter ML100K_DATE = new java.time.format.DateTimeFormatterBuilder()
+            .parseCaseInsensitive().appendPattern("d-MMM-uuuu").toFormatter(Locale.ENGLISH)
+            .withResolverStyle(java.time.format.ResolverStyle.STRICT);
     /** Width of the MovieLens release-year buckets. */
     public static final int YEAR_BUCKET = 5;
 
@@ -57,7 +63,7 @@ public final class Releases {
         return t.toLocalDate().toString();
     }
 
-    /** MovieLens-100K's "01-Jan-1995" as Unix seconds at 00:00 UTC. */
+    /** MovieLens-100K's "01-Jan-1995" (or "4-Feb-1971") as Unix seconds at 00:00 UTC. */
     static long parseMl100kDate(String s) {
         return LocalDate.parse(s, ML100K_DATE).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
     }

@@ -82,7 +82,7 @@ class BadInputTest {
         expect(d, "u.item", 1, "1|Toy Story (1995)|01-Jan-1995", "expected 24 fields separated by '|'");
         String date = "1|Toy Story (1995)|1995-01-01||url" + Fixtures.flags(3);
         replaceLine(d.resolve("u.item"), 1, date);
-        expect(d, "u.item", 1, date, "release date \"1995-01-01\" is not dd-MMM-yyyy");
+        expect(d, "u.item", 1, date, "release date \"1995-01-01\" is not d-MMM-yyyy");
     }
 
     @Test void ml100kMissingRequiredFile() throws IOException {

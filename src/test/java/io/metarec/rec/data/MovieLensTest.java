@@ -147,4 +147,38 @@ class MovieLensTest {
         assertEquals("50-55", MovieLens.ageBucket(55));
         assertEquals("56+", MovieLens.ageBucket(73));
     }
+
+    /**
+     * The date forms of the official u.item, written by hand (no MovieLens lines): a day without a
+     * leading zero, a two-digit day, an empty date with an empty URL (the "unknown" movie), and a
+     * Latin-1 title with a comma and nested parentheses.
+     */
+    @Test
+    void readsEveryReleaseDateFormOfTheOfficialU_item() throws IOException {
+        Path dir = Fixtures.ml100k(tmp.resolve("dates"));
+        Fixtures.latin1(dir.resolve("u.item"),
+                "1|Quiet Harbour (1971)|4-Feb-1971||http://example.org/q" + Fixtures.flags(8) + "\n"
+                        + "2|Caf\u00e9 de la Gare, Le (Station Caf\u00e9) (1994)|14-Oct-1994||http://example.org/c" + Fixtures.flags(5, 14) + "\n"
+                        + "3|unknown|||" + Fixtures.flags(0) + "\n"
+                        + "4|Long Road (1998)|1-Jan-1998||" + Fixtures.flags(1) + "\n");
+        Dataset d = Datasets.load(dir);
+        int quiet = d.itemIndex("1"), cafe = d.itemIndex("2"), unknown = d.itemIndex("3"), road = d.itemIndex("4");
+        assertEquals(ReleaseSource.RELEASE_DATE, d.releaseSource(quiet));
+        assertEquals(java.time.LocalDate.of(1971, 2, 4).atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond(), d.releaseTime(quiet));
+        assertEquals(List.of("1970-1974"), labels(d.itemFeatures(), "year", quiet));
+        assertEquals(java.time.LocalDate.of(1994, 10, 14).atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond(), d.releaseTime(cafe));
+        assertEquals("Caf\u00e9 de la Gare, Le (Station Caf\u00e9) (1994)", d.title(cafe).orElseThrow());
+        assertEquals(List.of("Comedy", "Romance"), labels(d.itemFeatures(), "genres", cafe));
+        assertEquals(Releases.startOfYear(1998), d.releaseTime(road));
+        assertEquals(ReleaseSource.FIRST_INTERACTION, d.releaseSource(unknown), "no date, no title year: first rating");
+        assertEquals(List.of(Vocabulary.UNKNOWN_LABEL), labels(d.itemFeatures(), "year", unknown));
+    }
+
+    @Test
+    void rejectsDatesThatAreNotCalendarDates() throws IOException {
+        Path dir = Fixtures.ml100k(tmp.resolve("bad"));
+        Fixtures.latin1(dir.resolve("u.item"), "1|Odd (1995)|31-Feb-1995||" + Fixtures.flags(1) + "\n");
+        DataFormatException e = assertThrows(DataFormatException.class, () -> Datasets.load(dir));
+        assertTrue(e.getMessage().contains("u.item line 1: release date \"31-Feb-1995\""), e.getMessage());
+    }
 }
