@@ -3,7 +3,6 @@ package io.metarec.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.metarec.rec.train.Baselines;
 import io.metarec.rec.train.Experiment;
 import io.metarec.rec.train.RecConfig;
 import io.metarec.rec.train.Recommender;
@@ -30,25 +29,8 @@ final class Comparison {
         config.set("base", json.valueToTree(base));
         ArrayNode trained = config.putArray("trained");
         for (String model : models)
-        for (String algo : algos) {
-            RecConfig c = base.withModel(model).withAlgo(algo);
-            String label = model.equals("melu") ? algo : model + "-" + algo;
-            Experiment.Trained t;
-            try (Progress p = new Progress(label, out)) {
-                t = e.train(c, p);
-            }
-            out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", label, t.history().epochs().size(),
-                    t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
-            ObjectNode o = trained.addObject();
-            o.put("algo", algo);
-            o.put("model", model);
-            o.put("epochs", t.history().epochs().size());
-            o.put("best_epoch", t.history().bestEpoch());
-            o.put("validation_loss", t.history().bestValidationLoss());
-            o.put("seconds", t.seconds());
-            recs.addAll(e.recommenders(t));
-        }
-        if (baselines) recs.addAll(Baselines.all(e.tasks()));
+            for (String algo : algos) recs.addAll(e.recommenders(train(e, base.withModel(model).withAlgo(algo), trained, out)));
+        if (baselines) recs.addAll(baselines(e, config, out));
         out.println("evaluating " + recs.size() + " recommenders on " + e.split().tasks(io.metarec.rec.split.Scenario.WARM).size() + " + "
                 + e.split().tasks(io.metarec.rec.split.Scenario.USER_COLD).size() + " + " + e.split().tasks(io.metarec.rec.split.Scenario.ITEM_COLD).size()
                 + " + " + e.split().tasks(io.metarec.rec.split.Scenario.USER_ITEM_COLD).size() + " users…");
@@ -56,6 +38,37 @@ final class Comparison {
         config.put("split", e.split().description());
         config.put("dataset", e.data().name());
         return new Result(r, config);
+    }
+
+    /** Trains {@code c} on the experiment with a progress bar, prints one line about it and records it in {@code trained}. */
+    static Experiment.Trained train(Experiment e, RecConfig c, ArrayNode trained, PrintStream out) {
+        String label = c.model().equals("melu") ? c.algo() : c.model() + "-" + c.algo();
+        Experiment.Trained t;
+        try (Progress p = new Progress(label, out)) {
+            t = e.train(c, p);
+        }
+        out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", label, t.history().epochs().size(),
+                t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
+        ObjectNode o = trained.addObject();
+        o.put("algo", c.algo());
+        o.put("model", c.model());
+        o.put("epochs", t.history().epochs().size());
+        o.put("best_epoch", t.history().bestEpoch());
+        o.put("validation_loss", t.history().bestValidationLoss());
+        o.put("seconds", t.seconds());
+        return t;
+    }
+
+    /** The experiment's baselines; prints and records in {@code config.baselines} what the fitted ones chose. */
+    static List<Recommender> baselines(Experiment e, ObjectNode config, PrintStream out) {
+        List<Recommender> recs = e.baselines();
+        ObjectNode chosen = config.putObject("baselines");
+        for (Recommender r : recs) {
+            if (r.description().isEmpty()) continue;
+            out.println(r.name() + ": " + r.description());
+            chosen.put(r.name(), r.description());
+        }
+        return recs;
     }
 
     static void write(Result r, Path json, Path plot, List<String> chartMetrics, PrintStream out) throws IOException {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.Scenario;
-import io.metarec.rec.train.Baselines;
 import io.metarec.rec.train.Experiment;
 import io.metarec.rec.train.LearnerRecommender;
 import io.metarec.rec.train.RecConfig;
@@ -29,7 +28,8 @@ import java.util.concurrent.Callable;
                 "Uses the held-out users of each scenario (warm, user-cold, item-cold, user-item-cold):",
                 "adapt to each user's support ratings, score the query (MAE, RMSE, nDCG@k) and the catalogue (Recall@k, nDCG@k).",
                 "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}.",
-                "--given-n 1,3,5,10,20 (or 'all') evaluates with every user's support cut to n ratings instead, one set of tables per n."})
+                "--given-n 1,3,5,10,20 (or 'all') evaluates with every user's support cut to n ratings instead, one set of tables per n.",
+                "--baselines adds the baselines, trains the pretrained model with the saved model's settings for global-model and fine-tuned."})
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train")
     Path model;
@@ -43,7 +43,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting to a user (default: the model's)")
     Integer steps;
 
-    @Option(names = "--baselines", description = "also evaluate global-mean, item-mean and popularity")
+    @Option(names = "--baselines", description = {"also evaluate the baselines: global-mean, item-mean, bias, mf (explicit feedback), popularity,",
+            "and the global model and its fine-tuned version (the pretrained model, trained here with the saved model's settings",
+            "unless the saved model is that model)"})
     boolean baselines;
 
     @Option(names = "--no-catalogue", description = "skip the full-catalogue metrics (faster)")
@@ -80,13 +82,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         } else {
             recs.add(new LearnerRecommender(c.algo(), m.learner(), e.tasks(), n));
         }
-        if (baselines) recs.addAll(Baselines.all(e.tasks()));
         ObjectNode config = new ObjectMapper().createObjectNode();
         config.set("model", new ObjectMapper().valueToTree(c));
         config.put("model_file", model.toString());
         config.put("inner_steps", n);
         config.put("split", e.split().description());
         config.put("dataset", e.data().name());
+        if (baselines) {
+            if (!c.algo().equals("pretrained"))
+                recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo("pretrained"), config.putArray("trained"), System.out), n));
+            recs.addAll(Comparison.baselines(e, config, System.out));
+        }
         ObjectNode doc;
         if (sizes == null) {
             Report r = e.evaluate(recs, !noCatalogue, Report.Progress.NONE);

@@ -73,9 +73,13 @@ class RecCommandsTest {
         Path json = dir.resolve("eval.json");
         assertEquals(0, run("evaluate", "--model", model.toString(), "--data", data.toString(), "--baselines", "--json", json.toString()), err.toString());
         String text = out.toString();
-        for (String s : new String[] {"warm", "user-cold", "item-cold", "user-item-cold", "maml", "item-mean", "mae", "ndcg@3"})
+        for (String s : new String[] {"warm", "user-cold", "item-cold", "user-item-cold", "maml", "item-mean", "mae", "ndcg@3", "bias: λ_item = "})
             assertTrue(text.contains(s), s + " missing in:\n" + text);
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        for (String r : new String[] {"maml", "global-model", "fine-tuned", "global-mean", "item-mean", "bias", "mf", "popularity"})
+            assertTrue(doc.path("scenarios").path("user-cold").path(r).path("ndcg@3").isNumber(), r + " missing: " + doc);
+        assertTrue(doc.path("config").path("baselines").path("mf").asText().startsWith("k = "), doc.path("config").toString());
+        assertEquals("pretrained", doc.path("config").path("trained").path(0).path("algo").asText(), doc.path("config").toString());
         JsonNode cell = doc.path("scenarios").path("user-cold").path("maml");
         assertTrue(cell.path("mae").isNumber() && cell.path("rmse").isNumber() && cell.path("ndcg@3").isNumber(), doc.toString());
         assertTrue(doc.path("scenarios").path("user-cold").path("popularity").path("mae").isMissingNode(), "popularity predicts no ratings");
@@ -149,7 +153,7 @@ class RecCommandsTest {
                 "--plot", png.toString(), "--no-catalogue"}, SMALL)), err.toString());
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
         for (String r : new String[] {"maml", "global-model", "fine-tuned", "metric-maml", "metric-global-model", "metric-fine-tuned",
-                "global-mean", "item-mean", "popularity"})
+                "global-mean", "item-mean", "bias", "mf", "popularity"})
             assertTrue(doc.path("scenarios").path("item-cold").has(r), r + " missing: " + doc);
         assertTrue(Files.size(png) > 1000);
     }

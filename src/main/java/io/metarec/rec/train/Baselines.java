@@ -8,8 +8,13 @@ import io.metarec.rec.split.UserTask;
 import java.util.List;
 
 /**
- * The non-learned baselines, computed from the meta-training interactions only (scenario
- * {@code train}): what a system without any personalisation would do.
+ * The baselines without meta-learning, fitted to the meta-training interactions only (scenario
+ * {@code train}): what a system without any personalisation would do ({@code global-mean},
+ * {@code item-mean}, {@code popularity}), and the simple personalised ones that fit a new user's
+ * offset ({@code bias}: {@link BiasBaseline}) or offset and factors ({@code mf}: {@link BiasedMf})
+ * on the support set. {@code bias} and {@code mf} are rating predictors and are left out for
+ * implicit feedback: fitted by squared error to ratings, they have no like-logit to give for the
+ * sampled unrated negatives that implicit tasks are scored on.
  */
 public final class Baselines {
     private Baselines() {}
@@ -62,8 +67,24 @@ public final class Baselines {
         };
     }
 
-    public static List<Recommender> all(TaskFactory tasks) {
-        return List.of(globalMean(tasks), itemMean(tasks), popularity(tasks));
+    /** {@link BiasBaseline}, its shrinkages chosen on the validation users' tasks. */
+    public static Recommender bias(TaskFactory tasks, List<UserTask> validation) {
+        return BiasBaseline.tuned(tasks, validation);
+    }
+
+    /** {@link BiasedMf}, its factors and ridge λ chosen on the validation users' tasks, initialised from the run's seed. */
+    public static Recommender mf(TaskFactory tasks, List<UserTask> validation) {
+        return BiasedMf.tuned(tasks, validation, tasks.seed());
+    }
+
+    /**
+     * Every baseline for this feedback: global-mean, item-mean, (explicit feedback) bias, mf, and
+     * popularity; {@code validation} are the training users' tasks held out to choose
+     * hyper-parameters (as the learners' early stopping uses them).
+     */
+    public static List<Recommender> all(TaskFactory tasks, List<UserTask> validation) {
+        if (tasks.feedback().implicit()) return List.of(globalMean(tasks), itemMean(tasks), popularity(tasks));
+        return List.of(globalMean(tasks), itemMean(tasks), bias(tasks, validation), mf(tasks, validation), popularity(tasks));
     }
 
     /** {sum, count} of training targets (ratings, or 1/0 likes for implicit feedback). */

@@ -30,6 +30,7 @@ public final class Experiment {
     private final ColdStartSplit split;
     private final FeatureEncoder encoder;
     private final TaskFactory tasks;
+    private final ColdStartSplit.TrainValidation userTasks;
     private final List<Task<Examples>> train;
     private final List<Task<Examples>> validation;
     private final float meanTarget;
@@ -42,9 +43,9 @@ public final class Experiment {
         this.split = split;
         this.encoder = encoder != null ? encoder : trainedEncoder(data, split);
         this.tasks = new TaskFactory(data, split, this.encoder, feedback, seed);
-        ColdStartSplit.TrainValidation tv = split.validation(validationShare, seed);
-        this.train = tasks.tasks(tv.train());
-        this.validation = tasks.tasks(tv.validation());
+        this.userTasks = split.validation(validationShare, seed);
+        this.train = tasks.tasks(userTasks.train());
+        this.validation = tasks.tasks(userTasks.validation());
         this.meanTarget = meanTarget(data, split, feedback);
     }
 
@@ -110,6 +111,14 @@ public final class Experiment {
 
     public List<Task<Examples>> validationTasks() { return validation; }
 
+    /** The training users' split tasks and the validation users' carved from them (what the two lists above encode). */
+    public ColdStartSplit.TrainValidation trainValidation() { return userTasks; }
+
+    /** The baselines ({@link Baselines#all}), their hyper-parameters chosen on this experiment's validation users. */
+    public List<Recommender> baselines() {
+        return Baselines.all(tasks, userTasks.validation());
+    }
+
     /** Mean training target: the initial bias of the metric model. */
     public float meanTarget() { return meanTarget; }
 
@@ -140,7 +149,11 @@ public final class Experiment {
      * prefixed "metric-" for the metric-learning model.
      */
     public List<Recommender> recommenders(Trained t) {
-        int steps = t.config().innerSteps();
+        return recommenders(t, t.config().innerSteps());
+    }
+
+    /** The same, adapting with {@code steps} inner steps instead of the configuration's. */
+    public List<Recommender> recommenders(Trained t, int steps) {
         String prefix = t.config().model().equals("melu") ? "" : t.config().model() + "-";
         if (t.config().algo().equals("pretrained"))
             return List.of(new LearnerRecommender(prefix + "global-model", t.learner(), tasks, 0),

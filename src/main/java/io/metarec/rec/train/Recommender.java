@@ -14,6 +14,11 @@ public interface Recommender {
     /** A scorer for the task's user, having seen the task's support interactions. Thread-safe. */
     Scorer adapt(UserTask task);
 
+    /** What fitting it chose (hyper-parameters picked on validation, …), for logs; empty when nothing. */
+    default String description() {
+        return "";
+    }
+
     /** Whether the scores are ratings (MAE / RMSE make sense) rather than only an order. */
     default boolean predictsRatings() {
         return true;

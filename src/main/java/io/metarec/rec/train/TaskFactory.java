@@ -57,6 +57,9 @@ public final class TaskFactory {
 
     public Feedback feedback() { return feedback; }
 
+    /** The run's seed (negatives here; derived streams in the baselines). */
+    public long seed() { return seed; }
+
     /** The items a scenario ranks: existing items, or new items for the item-cold scenarios. */
     public int[] candidates(Scenario s) {
         return (s.newItems() ? newItems : existingItems).clone();
