@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare all meta-learners and baselines on one split: tables, JSON and a chart.",
                 "Trains every meta-learner and the pretrained model, for both model families, evaluates them with the baselines",
-                "(global mean, item mean, popularity, global model without adaptation, global model fine-tuned on the support set),",
+                "(global mean, item mean, bias and MF with the user fitted on the support set, popularity, global model without adaptation,",
+                "global model fine-tuned on the support set),",
                 "print one table per scenario, and write the numbers (--json) and a chart (--plot)."})
 public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "dataset directory")

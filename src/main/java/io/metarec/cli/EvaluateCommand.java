@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 "adapt to each user's support ratings, score the query (MAE, RMSE, nDCG@k) and the catalogue (Recall@k, nDCG@k).",
                 "Prints one table per scenario; --json writes {\"scenarios\": {…}, \"config\": {…}}.",
                 "--given-n 1,3,5,10,20 (or 'all') evaluates with every user's support cut to n ratings instead, one set of tables per n.",
-                "--baselines adds the baselines, trains the pretrained model with the saved model's settings for global-model and fine-tuned."})
+                "--baselines adds the baselines and trains the pretrained model with the saved model's settings (global-model, fine-tuned)."})
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train")
     Path model;
@@ -43,9 +43,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting to a user (default: the model's)")
     Integer steps;
 
-    @Option(names = "--baselines", description = {"also evaluate the baselines: global-mean, item-mean, bias, mf (explicit feedback), popularity,",
-            "and the global model and its fine-tuned version (the pretrained model, trained here with the saved model's settings",
-            "unless the saved model is that model)"})
+    @Option(names = "--baselines", description = "also evaluate global-mean, item-mean, bias, mf (explicit feedback), popularity, "
+            + "and global-model and fine-tuned (a pretrained model trained here with the saved model's settings, unless the saved model is one)")
     boolean baselines;
 
     @Option(names = "--no-catalogue", description = "skip the full-catalogue metrics (faster)")
