@@ -18,13 +18,17 @@ import java.util.concurrent.Callable;
 /** The main job: meta-train MAML and FOMAML with the baselines on the default data and print the cold-start table. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The main job: meta-train MAML, first-order MAML and the baselines, print the cold-start table.",
-                "Uses the default dataset (the deterministic synthetic one,",
-                "created on first use) or --data DIR, evaluate them against the baselines on the four scenarios,",
+                "Uses the default dataset (the deterministic synthetic one, created on first use: data/synthetic with the realistic profile, "
+                        + "data/synthetic-features with --profile features) or --data DIR, evaluate them against the baselines on the four scenarios,",
                 "print MAE, RMSE and nDCG@3, and write the chart and the numbers under --out."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = "data/synthetic",
-            description = "dataset directory (default: ${DEFAULT-VALUE}, generated on first use)")
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "dataset directory (default: data/synthetic, or data/synthetic-features with --profile features; generated on first use)")
     Path data;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "synthetic profile of the default dataset (default: realistic; or features, see data synth --help)")
+    String profile;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/demo", description = "where the chart and JSON go (default: ${DEFAULT-VALUE})")
     Path out;
@@ -37,11 +41,22 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         common.backend();
-        if (!Files.exists(data)) {
-            if (!data.equals(Path.of("data/synthetic")))
-                throw new IllegalArgumentException("--data: no such directory: " + data);
-            System.out.println("creating the synthetic dataset in " + data + " (first run only)…");
-            Synthetic.write(SyntheticConfig.defaults(), data, false);
+        if (data != null && profile != null) throw new IllegalArgumentException("give --data or --profile, not both");
+        SyntheticConfig.Profile p = profile == null ? SyntheticConfig.Profile.REALISTIC : SyntheticConfig.Profile.parse(profile);
+        Path data = this.data;
+        if (data == null) {
+            data = Path.of(p == SyntheticConfig.Profile.REALISTIC ? "data/synthetic" : "data/synthetic-" + p.label());
+            if (!Files.exists(data)) {
+                System.out.println("creating the synthetic dataset (" + p.label() + " profile) in " + data + " (first run only)…");
+                Synthetic.write(SyntheticConfig.of(6000, 3000, SyntheticConfig.DEFAULT_SEED, p), data, false);
+            } else {
+                Path info = data.resolve("SYNTHETIC.txt");
+                if (Files.exists(info) && !Files.readString(info).contains("profile=" + p.label() + " "))
+                    System.out.println("note: " + data + " was written by another generator or profile than " + p.label()
+                            + " (SYNTHETIC.txt); remove it to regenerate");
+            }
+        } else if (!Files.exists(data)) {
+            throw new IllegalArgumentException("--data: no such directory: " + data);
         }
         List<String> list = algos == null || algos.isEmpty() ? List.of("maml", "fomaml", "pretrained") : algos;
         for (String a : list) rec.config(a);

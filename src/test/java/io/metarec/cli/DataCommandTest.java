@@ -2,6 +2,8 @@ package io.metarec.cli;
 
 import io.metarec.util.TextTable;
 import io.metarec.rec.data.Fixtures;
+import io.metarec.rec.data.Synthetic;
+import io.metarec.rec.data.SyntheticConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,22 @@ class DataCommandTest {
 
         Result d2 = run("data", "describe", dir.toString());
         assertTrue(d2.out().contains("split file " + dir.resolve("split.csv")), d2.out());
+    }
+
+    @Test
+    void synthProfiles() throws IOException {
+        Path f = tmp.resolve("f"), r = tmp.resolve("r"), lib = tmp.resolve("lib");
+        Result s = run("data", "synth", "--out", f.toString(), "--users", "300", "--items", "200", "--seed", "7", "--profile", "features");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("(seed 7, profile features)"), s.out());
+        assertTrue(Files.readString(f.resolve("SYNTHETIC.txt")).contains("--seed 7 --profile features"));
+        Result d = run("data", "synth", "--out", r.toString(), "--users", "300", "--items", "200", "--seed", "7");
+        assertTrue(d.out().contains("(seed 7, profile realistic)"), "realistic is the default: " + d.out());
+        Synthetic.write(SyntheticConfig.of(300, 200, 7, SyntheticConfig.Profile.FEATURES), lib, false);
+        assertArrayEquals(Files.readAllBytes(lib.resolve("interactions.csv")), Files.readAllBytes(f.resolve("interactions.csv")));
+        assertFalse(Arrays.equals(Files.readAllBytes(r.resolve("interactions.csv")), Files.readAllBytes(f.resolve("interactions.csv"))));
+        assertCleanError(run("data", "synth", "--out", tmp.resolve("x").toString(), "--profile", "movielens"),
+                "unknown synthetic profile 'movielens', expected: realistic or features");
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * A deterministic synthetic dataset with planted structure in which adapting to a user's few
- * ratings clearly helps: the cold-start demo's data.
+ * ratings clearly helps: the cold-start demo's data. Two profiles ({@link SyntheticConfig.Profile})
+ * share the users, items and group tastes and differ in what an item's and a user's own identity carry.
  *
  * <p><b>The planted model.</b> Each user belongs to one of G hidden groups (prior π, uneven).
  * Demographics are drawn <i>given</i> the group from group-specific but overlapping distributions
@@ -23,16 +24,27 @@ import java.util.SplittableRandom;
  * 2021 − Exp(mean 10), at least 1940). A rating is
  * <pre>
  *   r* = μ + b_u + b_i + A · mean_{k ∈ genres(i)} τ[g_u][k] + B · δ[g_u][director(i)] + 0.35 · mean_{k ∈ genres(i)} ω_u[k] + ε
- *   rating = clamp(round(r*), 1, 5)
+ *   b_i = Q_d · q[director(i)] + Q_η · η_i + Q_p · (popularity z-score of i)
  * </pre>
- * with group tastes τ, δ ~ N(0, 1), user bias b_u ~ N(0, 0.3²), item bias b_i = 0.3 · q[director(i)] +
- * N(0, 0.1²) + 0.05 · (popularity z-score) with director quality q ~ N(0, 1) — item quality is mostly
- * visible in the item's features, as a director's name is in real catalogues —, personal deviations
- * ω_u ~ N(0, 1), noise ε ~ N(0, σ²), μ = 3.1.
- * Which items a user rates: n_u ~ round(LogNormal(ln median, 0.65²)) clamped to [4, min(600, items/2)]
- * (about 90% fall within 13–100), drawn without replacement with probability ∝ popularity ·
- * e^{λ · group taste}, popularity = 1 / (rank + 5) over a random rank, ×2 for items of the last two
- * years. Timestamps: each user is active for Exp(mean 200 days) from a start in 2016 – mid 2021; a
+ * with group tastes τ, δ ~ N(0, 1), director quality q ~ N(0, 1), personal deviations ω_u ~ N(0, 1), noise
+ * ε ~ N(0, σ²); popularity is an item's weight in who rates what, from a random rank (×2 for items of the
+ * last two years). Items are drawn without replacement with probability ∝ popularity · e^{λ · group taste}.
+ * <ul>
+ * <li><b>features</b> (the first generator): μ = 3.1, b_u ~ N(0, 0.3²), Q_d = 0.3, Q_η = 0.1 with η ~ N(0, 1),
+ *     Q_p = 0.05 — item quality is mostly visible in the director feature; popularity 1 / (rank + 5);
+ *     stars = clamp(round(r*), 1, 5); ratings per user round(LogNormal(ln median, 0.65²)) clamped to
+ *     [4, min(600, items/2)] (86% within 13–100).
+ * <li><b>realistic</b> (the default, calibrated to MovieLens-100K, README "Synthetic data"): μ = 3.01,
+ *     b_u = 0.4 · s_u, Q_d = 0.05, Q_η = 0.4, Q_p = 0.27, where η_i and s_u are skewed(N(0, 1), κ = 0.15)
+ *     (mean 0, variance 1, skewness −0.87: a long tail of bad items and harsh users, as in MovieLens)
+ *     — an item's quality is mostly its own, linked to its popularity, and no feature shows it; popularity
+ *     (rank/items + 0.01)^−½ · e^{−2.6 · rank/items}; stars = 1 + #{cut points ≤ r*} with cut points 1.65,
+ *     2.45, 3.47, 4.62 (the star scale used unevenly, which gives MovieLens' histogram); ratings per user
+ *     n = median · e^{1.2 g − 0.15 · max(g, 0)²}, g ~ N(0, 1) (a log-normal body with a softly capped tail),
+ *     and users below the floor of 13 rate 13 + ⌊Exp(mean 6)⌋ instead (a pile at the minimum, as a sign-up
+ *     requirement makes), at most min(1000, items/2).
+ * </ul>
+ * Timestamps: each user is active for Exp(mean 200 days) from a start in 2016 – mid 2021; a
  * rating falls in that window, cut at the end of 2021, and not before the item's release.
  *
  * <p>Files (generic layout): interactions.csv (user,item,rating,timestamp), users.csv
@@ -45,8 +57,61 @@ import java.util.SplittableRandom;
 public final class Synthetic {
     private Synthetic() {}
 
-    static final double MU = 3.1, USER_BIAS = 0.3, DIRECTOR_QUALITY = 0.3, ITEM_RESIDUAL = 0.1, POPULARITY_BIAS = 0.05, PERSONAL = 0.35,
-            RATING_SPREAD = 0.65;
+    /**
+     * A profile's fixed constants (the knobs in {@link SyntheticConfig} come on top; see the class comment).
+     *
+     * @param mu                 μ
+     * @param userBias           sd of the user bias b_u
+     * @param personal           weight of the personal genre taste ω_u
+     * @param directorQuality    Q_d, weight of the director's quality in b_i (visible in a feature)
+     * @param itemIdentity       Q_η, weight of the item's own quality η_i (no feature shows it)
+     * @param popularityQuality  Q_p, weight of the popularity z-score in b_i
+     * @param popularityExponent α in popularity (rank + offset)^−α · e^{−decay · rank / items}
+     * @param popularityOffset   the offset: absolute when at least 1, otherwise a share of the catalogue
+     * @param popularityDecay    the exponential decay over the rank share
+     * @param biasSkew           κ of the skewed draws of η_i and b_u (0: Gaussian)
+     * @param countSpread        σ of the log-normal body of ratings per user
+     * @param countCompression   c in n = median · e^{σ g − c · max(g, 0)²}: a softly capped upper tail (0: plain log-normal)
+     * @param countFloor         the minimum ratings per user
+     * @param floorPile          0: counts below the floor are clamped to it; otherwise those users rate floor + Exp(mean floorPile)
+     *                           (a pile just above the minimum, as a sign-up requirement makes)
+     * @param countCap           the most ratings per user, at most half the catalogue
+     * @param cuts               the star scale's cut points on r* (null: round and clamp)
+     */
+    record Planting(double mu, double userBias, double personal, double directorQuality, double itemIdentity, double popularityQuality,
+                    double popularityExponent, double popularityOffset, double popularityDecay, double biasSkew, double countSpread,
+                    double countCompression, int countFloor, double floorPile, int countCap, double[] cuts) {
+        static Planting of(SyntheticConfig.Profile p) {
+            return switch (p) {
+                case FEATURES -> new Planting(3.1, 0.3, 0.35, 0.3, 0.1, 0.05, 1, 5, 0, 0, 0.65, 0, 4, 0, 600, null);
+                case REALISTIC -> new Planting(3.01, 0.4, 0.35, 0.05, 0.4, 0.27, 0.5, 0.01, 2.6, 0.15, 1.2, 0.15, 13, 6, 1000,
+                        new double[] {1.65, 2.45, 3.47, 4.62});
+            };
+        }
+
+        /**
+         * An item's popularity from its rank among {@code items} (features: exactly 1 / (rank + 5) as the first generator computed it).
+         */
+        double popularity(int rank, int items) {
+            double offset = popularityOffset >= 1 ? popularityOffset : popularityOffset * items;
+            if (popularityExponent == 1 && popularityDecay == 0) return 1.0 / (rank + offset);
+            return StrictMath.pow(rank + offset, -popularityExponent) * StrictMath.exp(-popularityDecay * rank / items);
+        }
+
+        /** The stars for a latent rating r*: rounded and clamped to 1–5, or (cuts given) 1 + the number of cut points ≤ r*. */
+        int stars(double r) {
+            if (cuts == null) return (int) Math.max(1, Math.min(5, StrictMath.rint(r)));
+            int s = 1;
+            for (double cut : cuts) if (r >= cut) s++;
+            return s;
+        }
+
+        /** The cap for a catalogue of {@code items}: never below 4, never above half the catalogue. */
+        int maxRatings(int items) {
+            return Math.max(4, Math.min(countCap, items / 2));
+        }
+    }
+
     static final long START = Releases.startOfYear(2016), END = Releases.startOfYear(2021) + 180L * 86400, LAST = Releases.startOfYear(2022);
     public static final List<String> GENRES = List.of("Drama", "Comedy", "Action", "Thriller", "Romance", "Adventure", "Crime",
             "Sci-Fi", "Horror", "Children", "Fantasy", "Mystery", "Animation", "Documentary", "War", "Musical", "Western", "Film-Noir");
@@ -66,6 +131,7 @@ public final class Synthetic {
     /** The planted parameters, for tests and oracles (never written to the dataset files). */
     public static final class PlantedModel {
         final SyntheticConfig config;
+        final Planting planting;
         final double[] groupPrior;            // [G]
         final double[] pMale;                 // [G]
         final double[][] ageDist, occDist, regionDist; // [G][values]
@@ -80,6 +146,7 @@ public final class Synthetic {
 
         PlantedModel(SyntheticConfig c, int genres) {
             config = c;
+            planting = Planting.of(c.profile());
             int g = c.groups();
             groupPrior = new double[g];
             pMale = new double[g];
@@ -113,7 +180,7 @@ public final class Synthetic {
             return config.genreWeight() * s / itemGenres[i].length + config.directorWeight() * directorTaste[g][itemDirector[i]];
         }
 
-        /** E[r*] for (u, i) given the true group, without noise and rounding. */
+        /** E[r*] for (u, i) given the true group, without noise and rounding (or the realistic profile's cut points). */
         public double expected(int u, int i) {
             return expectedInGroup(u, i, userGroup[u]);
         }
@@ -122,7 +189,7 @@ public final class Synthetic {
         public double expectedInGroup(int u, int i, int g) {
             double p = 0;
             for (int k : itemGenres[i]) p += personal[u][k];
-            return MU + userBias[u] + itemBias[i] + groupTaste(g, i) + PERSONAL * p / itemGenres[i].length;
+            return planting.mu() + userBias[u] + itemBias[i] + groupTaste(g, i) + planting.personal() * p / itemGenres[i].length;
         }
 
         /** P(group | the user's demographics) by Bayes' rule over the planted distributions. */
@@ -147,6 +214,7 @@ public final class Synthetic {
         int nG = c.groups(), nU = c.users(), nI = c.items(), nD = c.directors(), nK = GENRES.size();
         int nAge = MovieLens.AGE_BUCKETS.size(), nOcc = MovieLens.ML1M_OCCUPATIONS.size(), nReg = REGIONS.size();
         PlantedModel m = new PlantedModel(c, nK);
+        Planting pl = m.planting;
 
         // Groups: uneven prior, demographic distributions, tastes.
         SplittableRandom rg = stream(c.seed(), 1);
@@ -201,20 +269,23 @@ public final class Synthetic {
         }
         int[] rank = io.metarec.util.Shuffle.permutation(nI, ri);
         double[] popularity = new double[nI];
-        for (int i = 0; i < nI; i++) popularity[i] = (1.0 / (rank[i] + 5)) * (m.itemYear[i] >= 2020 ? 2 : 1);
+        for (int i = 0; i < nI; i++) {
+            popularity[i] = pl.popularity(rank[i], nI) * (m.itemYear[i] >= 2020 ? 2 : 1);
+        }
         double[] logPop = new double[nI];
         double meanLog = 0, varLog = 0;
         for (int i = 0; i < nI; i++) meanLog += logPop[i] = StrictMath.log(popularity[i]);
         meanLog /= nI;
         for (int i = 0; i < nI; i++) varLog += (logPop[i] - meanLog) * (logPop[i] - meanLog);
         double sdLog = StrictMath.sqrt(varLog / nI);
-        // Item quality is mostly the director's (a feature), plus a small item-specific residual and a
-        // popularity effect: what a model reading item features can learn, and what it cannot.
+        // Item quality: the director's (a feature), the item's own identity η_i (no feature explains it) and a
+        // popularity effect (popularity is no feature either). The features profile puts most of it in the director;
+        // the realistic one most in identity and popularity, as in MovieLens.
         double[] directorQuality = new double[nD];
         for (int d = 0; d < nD; d++) directorQuality[d] = gaussian(ri);
         for (int i = 0; i < nI; i++)
-            m.itemBias[i] = DIRECTOR_QUALITY * directorQuality[m.itemDirector[i]] + ITEM_RESIDUAL * gaussian(ri)
-                    + POPULARITY_BIAS * (logPop[i] - meanLog) / sdLog;
+            m.itemBias[i] = pl.directorQuality() * directorQuality[m.itemDirector[i]] + pl.itemIdentity() * skewed(gaussian(ri), pl.biasSkew())
+                    + pl.popularityQuality() * (logPop[i] - meanLog) / sdLog;
 
         // Users: group, demographics, bias, personal taste.
         SplittableRandom ru = stream(c.seed(), 3);
@@ -225,7 +296,7 @@ public final class Synthetic {
             m.userAge[u] = draw(ru, m.ageDist[g]);
             m.userOcc[u] = draw(ru, m.occDist[g]);
             m.userRegion[u] = draw(ru, m.regionDist[g]);
-            m.userBias[u] = USER_BIAS * gaussian(ru);
+            m.userBias[u] = pl.userBias() * skewed(gaussian(ru), pl.biasSkew());
             for (int k = 0; k < nK; k++) m.personal[u][k] = gaussian(ru);
         }
 
@@ -259,13 +330,12 @@ public final class Synthetic {
 
         // Ratings, user by user.
         SplittableRandom rr = stream(c.seed(), 4);
-        int maxRatings = Math.max(4, Math.min(600, nI / 2));
+        int maxRatings = pl.maxRatings(nI);
         double[] tree = new double[nI + 1];
         int[] chosen = new int[maxRatings];
         for (int u = 0; u < nU; u++) {
             int g = m.userGroup[u];
-            int n = (int) StrictMath.round(StrictMath.exp(StrictMath.log(c.medianRatings()) + RATING_SPREAD * gaussian(rr)));
-            n = Math.max(4, Math.min(maxRatings, n));
+            int n = ratingCount(pl, c.medianRatings(), maxRatings, rr);
             System.arraycopy(groupTrees[g], 0, tree, 0, tree.length);
             for (int k = 0; k < n; k++) {
                 int i = Fenwick.sample(tree, rr.nextDouble() * Fenwick.total(tree));
@@ -277,7 +347,7 @@ public final class Synthetic {
             for (int k = 0; k < n; k++) {
                 int i = chosen[k];
                 double r = m.expected(u, i) + c.noise() * gaussian(rr);
-                int rating = (int) Math.max(1, Math.min(5, StrictMath.rint(r)));
+                int rating = pl.stars(r);
                 long from = Math.max(start, release[i]);
                 long ts = from + (long) (rr.nextDouble() * Math.max(3600, Math.min(span, LAST - from)));
                 b.interaction(u, i, rating, ts);
@@ -299,11 +369,24 @@ public final class Synthetic {
     static String describe(SyntheticConfig c) {
         return String.format(Locale.ROOT, """
                 Synthetic recommendation dataset written by metarec (generic layout; see the README's "Synthetic data").
-                Regenerate with: metarec data synth --out DIR --users %d --items %d --seed %d
-                users=%d items=%d seed=%d groups=%d directors=%d genreWeight=%s directorWeight=%s noise=%s selection=%s medianRatings=%s
+                Regenerate with: metarec data synth --out DIR --users %d --items %d --seed %d --profile %s
+                profile=%s users=%d items=%d seed=%d groups=%d directors=%d genreWeight=%s directorWeight=%s noise=%s selection=%s medianRatings=%s
                 The hidden user groups are not part of the files.
-                """, c.users(), c.items(), c.seed(), c.users(), c.items(), c.seed(), c.groups(), c.directors(), c.genreWeight(),
-                c.directorWeight(), c.noise(), c.selection(), c.medianRatings());
+                """, c.users(), c.items(), c.seed(), c.profile().label(), c.profile().label(), c.users(), c.items(), c.seed(), c.groups(),
+                c.directors(), c.genreWeight(), c.directorWeight(), c.noise(), c.selection(), c.medianRatings());
+    }
+
+    /**
+     * How many items a user rates: n = median · e^{σ g − c · max(g, 0)²}, g ~ N(0, 1), rounded; below the floor either
+     * clamped to it or (floorPile > 0) floor + ⌊Exp(mean floorPile)⌋; at most maxRatings.
+     */
+    static int ratingCount(Planting pl, double median, int maxRatings, SplittableRandom rr) {
+        double g = gaussian(rr);
+        double raw = StrictMath.exp(StrictMath.log(median) + pl.countSpread() * g - pl.countCompression() * Math.max(g, 0) * Math.max(g, 0));
+        int n = (int) StrictMath.round(raw);
+        if (n < pl.countFloor())
+            n = pl.floorPile() > 0 ? pl.countFloor() + (int) StrictMath.floor(-pl.floorPile() * StrictMath.log(1 - rr.nextDouble())) : pl.countFloor();
+        return Math.max(Math.min(4, maxRatings), Math.min(maxRatings, n));
     }
 
     // ------------------------------------------------------------------ randomness helpers
@@ -317,6 +400,14 @@ public final class Synthetic {
     static double gaussian(SplittableRandom r) {
         double u1 = 1 - r.nextDouble(), u2 = r.nextDouble();
         return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
+    }
+
+    /**
+     * A left-skewed variate of mean 0 and variance 1 from g ~ N(0, 1): (g − κ (g² − 1)) / √(1 + 2κ²), skewness
+     * −(6κ + 8κ³) / (1 + 2κ²)^{3/2}; g itself when κ = 0.
+     */
+    static double skewed(double g, double kappa) {
+        return kappa == 0 ? g : (g - kappa * (g * g - 1)) / StrictMath.sqrt(1 + 2 * kappa * kappa);
     }
 
     /** An index drawn with probability ∝ w. */
