@@ -59,6 +59,18 @@ public final class RecOptions {
     @Option(names = "--seed", paramLabel = "S", description = "seed of initialisation, task order and negative sampling (default 1)")
     Long seed;
 
+    @Option(names = "--identity", negatable = true, fallbackValue = "true",
+            description = "item and user identity embeddings, biases and the user's own adapted offset and bias (default on; --no-identity: MeLU's exact model, the melu preset's)")
+    Boolean identity;
+
+    @Option(names = "--lslr", negatable = true, fallbackValue = "true",
+            description = "MAML / FOMAML: learned inner learning rates per adapted tensor and inner step (MAML++'s LSLR)")
+    Boolean lslr;
+
+    @Option(names = "--varied-support", negatable = true, fallbackValue = "true",
+            description = "meta-train on supports cut to random sizes (1 to all) half of the time, so adaptation helps at every support size (default on)")
+    Boolean variedSupport;
+
     /** The configuration for {@code algo} (null: the preset's). */
     public RecConfig config(String algo) {
         RecConfig b = switch (preset) {
@@ -84,7 +96,9 @@ public final class RecOptions {
                 innerSteps != null ? innerSteps : b.innerSteps(), innerLr != null ? innerLr : b.innerLr(),
                 outerLr != null ? outerLr : b.outerLr(), metaBatch != null ? metaBatch : b.metaBatch(),
                 epochs != null ? epochs : b.epochs(), patience != null ? patience : b.patience(),
-                validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed());
+                validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed(),
+                identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
+                variedSupport != null ? variedSupport : b.variedSupport());
     }
 
     static List<String> csv(String s) {

@@ -40,6 +40,10 @@ public final class RecommendCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting (default: the model's)")
     Integer steps;
 
+    @Option(names = "--rarity-shrink", paramLabel = "K", defaultValue = "5",
+            description = "rank a rarely rated item as if its predicted rating were pulled towards the mean by K pseudo-ratings (0: by prediction; default ${DEFAULT-VALUE})")
+    double rarityShrink;
+
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
@@ -57,7 +61,8 @@ public final class RecommendCommand implements Callable<Integer> {
         }
         int n = steps != null ? steps : m.config().innerSteps();
         if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
-        List<Recommendations.Scored> top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k);
+        if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
+        List<Recommendations.Scored> top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k, m.ratingScale(), m.rarity(rarityShrink));
         boolean implicit = m.config().feedback().implicit();
         System.out.printf(Locale.ROOT, "top %d for a new user with %d ratings (%s, %d inner steps):%n", k, items.length, m.config().algo(), n);
         System.out.printf(Locale.ROOT, "%4s  %-10s  %-50s  %s%n", "rank", "item", "title", implicit ? "P(like)" : "predicted");

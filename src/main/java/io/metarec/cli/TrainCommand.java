@@ -58,6 +58,9 @@ public final class TrainCommand implements Callable<Integer> {
         }) {
             t = e.train(c, learner, p);
         }
+        if (!Double.isNaN(t.history().initialValidationLoss()))
+            System.out.printf(Locale.ROOT, "  epoch  0  (initial)     validation %.4f%s%n", t.history().initialValidationLoss(),
+                    t.history().bestEpoch() == 0 ? "  ← kept" : "");
         for (RecTrainer.Epoch ep : t.history().epochs())
             System.out.printf(Locale.ROOT, "  epoch %2d  train %.4f  validation %.4f  %.0f tasks/s%s%n", ep.epoch(), ep.trainLoss(),
                     ep.validationLoss(), ep.tasksPerSecond(), ep.epoch() == t.history().bestEpoch() ? "  ← kept" : "");
@@ -80,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static void save(Path file, RecConfig c, Experiment e, io.metarec.meta.MetaLearner<io.metarec.rec.model.Examples> learner, ObjectNode info) {
         try {
-            SavedModel.save(file, c, e.data(), e.encoder(), e.meanTarget(), learner, info);
+            SavedModel.save(file, c, e, learner, info);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

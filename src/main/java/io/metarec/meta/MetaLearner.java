@@ -472,15 +472,15 @@ public abstract class MetaLearner<D> {
             g = InnerClip.apply(g, config.innerClipNorm(), config.innerClipValue(), per.rank() == 1);
             List<String> names = fast.names();
             List<Tensor> next = new ArrayList<>(names.size());
-            for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), g.get(i))));
+            for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), k, g.get(i))));
             fast = Params.of(names, next);
         }
         return fast;
     }
 
-    /** The amount an inner step subtracts from a parameter, given its name and gradient. */
+    /** The amount inner step {@code step} (0, 1, …) subtracts from a parameter, given its name and gradient. */
     @FunctionalInterface
     protected interface Step {
-        Tensor delta(String name, Tensor grad);
+        Tensor delta(String name, int step, Tensor grad);
     }
 }

@@ -35,7 +35,7 @@ public final class MetaSgd<D> extends MetaLearner<D> {
         // The rates broadcast over a stack's task dimension; gradients w.r.t. them need the graph,
         // so Meta-SGD keeps the inner gradients differentiable unless FIRST_ORDER is asked.
         boolean createGraph = training && config.order() == Order.SECOND_ORDER;
-        return new Adaptation(descend(support, fast, steps, createGraph, guard, (name, g) -> g.mul(meta.get(PREFIX + name))));
+        return new Adaptation(descend(support, fast, steps, createGraph, guard, (name, k, g) -> g.mul(meta.get(PREFIX + name))));
     }
 
     /** The learned step sizes (for inspection). */

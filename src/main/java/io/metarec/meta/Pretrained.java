@@ -28,7 +28,7 @@ public final class Pretrained<D> extends MetaLearner<D> {
 
     @Override protected Adaptation adapt(Params meta, SupportSet support, Params fast, int steps, boolean training, Guard guard) {
         float lr = config.innerLr();
-        return new Adaptation(descend(support, fast, steps, false, guard, (name, g) -> g.mul(lr)));
+        return new Adaptation(descend(support, fast, steps, false, guard, (name, k, g) -> g.mul(lr)));
     }
 
     /** The mean of the support and query losses at θ itself. */

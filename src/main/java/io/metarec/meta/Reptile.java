@@ -36,7 +36,7 @@ public final class Reptile<D> extends MetaLearner<D> {
 
     @Override protected Adaptation adapt(Params meta, SupportSet support, Params fast, int steps, boolean training, Guard guard) {
         float lr = config.innerLr();
-        return new Adaptation(descend(support, fast, steps, false, guard, (name, g) -> g.mul(lr)));
+        return new Adaptation(descend(support, fast, steps, false, guard, (name, k, g) -> g.mul(lr)));
     }
 
     @Override protected Contribution taskContribution(Params leaves, Task<D> task, int index) {

@@ -8,9 +8,16 @@ import java.util.List;
 /**
  * A set of (user, item) examples as a recommendation model reads them: for every field of the
  * model, the ids of each row (CSR: row r has ids[offsets[r] .. offsets[r+1]); offsets is null when
- * every row has exactly one id), and the targets [rows, 1] (ratings, or 0/1 for implicit feedback).
+ * every row has exactly one id), the identities of each row's item and user (row of the id
+ * embedding tables: catalogue index + 1, 0 = unknown; null when the caller has none, read as
+ * unknown), and the targets [rows, 1] (ratings, or 0/1 for implicit feedback).
  */
-public record Examples(List<FieldIds> fields, Tensor targets) {
+public record Examples(List<FieldIds> fields, Indices itemIds, Indices userIds, Tensor targets) {
+
+    /** Examples without identities (every item and user unknown). */
+    public Examples(List<FieldIds> fields, Tensor targets) {
+        this(fields, null, null, targets);
+    }
 
     /** The ids of one field for every row. */
     public record FieldIds(Indices ids, Indices offsets) {
@@ -27,6 +34,14 @@ public record Examples(List<FieldIds> fields, Tensor targets) {
             if (fields.get(f).rows() != targets.dim(0))
                 throw new IllegalArgumentException("examples: field " + f + " has " + fields.get(f).rows() + " rows but there are "
                         + targets.dim(0) + " targets");
+        if (itemIds != null && itemIds.length() != targets.dim(0) || userIds != null && userIds.length() != targets.dim(0))
+            throw new IllegalArgumentException("examples: one item and one user identity per row needed (" + targets.dim(0) + " rows)");
+    }
+
+    /** Row ids of the item (or user) identity table, one per row; zeros (unknown) when absent. */
+    public Indices identities(FieldSpec.Side side) {
+        Indices ids = side == FieldSpec.Side.ITEM ? itemIds : userIds;
+        return ids != null ? ids : Indices.wrap(new int[rows()]);
     }
 
     public int rows() { return targets.dim(0); }
@@ -61,7 +76,21 @@ public record Examples(List<FieldIds> fields, Tensor targets) {
         }
         List<Tensor> targets = new java.util.ArrayList<>();
         for (Examples e : parts) targets.add(e.targets);
-        return new Examples(out, io.metarec.autograd.ShapeOps.concat(targets, 0));
+        return new Examples(out, concatIds(parts, FieldSpec.Side.ITEM), concatIds(parts, FieldSpec.Side.USER),
+                io.metarec.autograd.ShapeOps.concat(targets, 0));
+    }
+
+    private static Indices concatIds(List<Examples> parts, FieldSpec.Side side) {
+        int n = 0;
+        for (Examples e : parts) n += e.rows();
+        int[] all = new int[n];
+        int at = 0;
+        for (Examples e : parts) {
+            Indices ids = side == FieldSpec.Side.ITEM ? e.itemIds : e.userIds;
+            if (ids != null) System.arraycopy(ids.array(), 0, all, at, ids.length());
+            at += e.rows();
+        }
+        return Indices.wrap(all);
     }
 
     /** Row counts of several example sets. */

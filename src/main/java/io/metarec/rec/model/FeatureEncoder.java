@@ -24,17 +24,31 @@ public final class FeatureEncoder {
     private final List<FieldSpec> specs = new ArrayList<>();
     /** Per item field, then per user field: id → id the model sees (rare values → unknown); null = as is. */
     private final int[][] itemRemap, userRemap;
+    /** Which catalogue items and which dataset users have a trained identity (the others read row 0, "unknown"). */
+    private final boolean[] knownItems, knownUsers;
 
     public FeatureEncoder(List<Field> userFields, FeatureTable items) {
-        this(userFields, items, null, null);
+        this(userFields, items, null, null, null, null);
+    }
+
+    public FeatureEncoder(List<Field> userFields, FeatureTable items, int[][] itemRemap, int[][] userRemap) {
+        this(userFields, items, itemRemap, userRemap, null, null);
     }
 
     /**
      * @param itemRemap per item field, the id the model uses for each value id (0 for values too rare
      *                  in training to have a trained embedding); null for identity
      * @param userRemap the same for the user fields
+     * @param knownItems per catalogue item, whether training gives it an identity (row i + 1 of the
+     *                   identity table; the others read row 0, "unknown"); null: none
+     * @param knownUsers the same per dataset user; null: none
      */
-    public FeatureEncoder(List<Field> userFields, FeatureTable items, int[][] itemRemap, int[][] userRemap) {
+    public FeatureEncoder(List<Field> userFields, FeatureTable items, int[][] itemRemap, int[][] userRemap, boolean[] knownItems,
+                          boolean[] knownUsers) {
+        if (knownItems != null && knownItems.length != items.rows())
+            throw new IllegalArgumentException("known items: " + knownItems.length + " flags for " + items.rows() + " items");
+        this.knownItems = knownItems == null ? new boolean[items.rows()] : knownItems.clone();
+        this.knownUsers = knownUsers == null ? new boolean[0] : knownUsers.clone();
         this.items = items;
         this.userFields = List.copyOf(userFields);
         this.itemRemap = itemRemap;
@@ -78,13 +92,36 @@ public final class FeatureEncoder {
     /** Number of items in the catalogue. */
     public int numItems() { return items.rows(); }
 
-    /** The user's feature ids, per user field (each a bag; one id for a categorical field). */
-    public record UserProfile(int[][] ids) {
+    /** Number of users the identity table has rows for (1..numUsers; row 0 is "unknown"). */
+    public int numUsers() { return knownUsers.length; }
+
+    /** Which items have a trained identity (a copy). */
+    public boolean[] knownItems() { return knownItems.clone(); }
+
+    /** Which users have a trained identity (a copy). */
+    public boolean[] knownUsers() { return knownUsers.clone(); }
+
+    /**
+     * The user's feature ids, per user field (each a bag; one id for a categorical field), and the
+     * user's identity: row of the identity table (dataset row + 1), 0 for a user the model has never
+     * seen (a new user of {@code recommend}).
+     */
+    public record UserProfile(int[][] ids, int identity) {
+        /** A user without an identity (new to the model). */
+        public UserProfile(int[][] ids) {
+            this(ids, 0);
+        }
+
         /** The profile of row {@code user} of a user feature table. */
         public static UserProfile of(FeatureTable users, int user) {
             int[][] ids = new int[users.fieldCount()][];
             for (int f = 0; f < ids.length; f++) ids[f] = users.values(f, user);
-            return new UserProfile(ids);
+            return new UserProfile(ids, user + 1);
+        }
+
+        /** The same user, unknown to the identity table (its features only). */
+        public UserProfile anonymous() {
+            return new UserProfile(ids, 0);
         }
     }
 
@@ -107,8 +144,21 @@ public final class FeatureEncoder {
         return new UserProfile(ids);
     }
 
-    /** Examples of one user with the given items (catalogue indices) and targets (one per item). */
+    /**
+     * Examples of one user with the given items (catalogue indices) and targets (one per item). The
+     * identity of catalogue item i is i + 1 and of dataset user u is u + 1 when training knows them, else 0.
+     */
     public Examples encode(UserProfile user, int[] itemRows, float[] targets) {
+        return encode(user, itemRows, targets, null);
+    }
+
+    /**
+     * The same, with some item identities hidden (read as unknown, 0): {@code hideItem[k]} for row k
+     * (null hides none). Training hides identities at random so that the features' warm start learns
+     * to stand in for them (see {@link IdentityEmbedding}). Items and users without a trained
+     * identity always read 0.
+     */
+    public Examples encode(UserProfile user, int[] itemRows, float[] targets, boolean[] hideItem) {
         if (targets.length != itemRows.length)
             throw new IllegalArgumentException(itemRows.length + " items but " + targets.length + " targets");
         if (user.ids().length != userFields.size())
@@ -123,7 +173,14 @@ public final class FeatureEncoder {
         if (items.fieldCount() == 0) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
         for (int f = 0; f < userFields.size(); f++) out.add(repeat(map(userRemap, f, user.ids()[f]), n, userFields.get(f).multiValued()));
         if (userFields.isEmpty()) out.add(new Examples.FieldIds(Indices.wrap(new int[n]), null));
-        return new Examples(out, Tensor.of(targets, n, 1));
+        int[] itemIds = new int[n], userIds = new int[n];
+        int u = user.identity() - 1;
+        int uid = u >= 0 && u < knownUsers.length && knownUsers[u] ? u + 1 : 0;
+        for (int k = 0; k < n; k++) {
+            itemIds[k] = hideItem != null && hideItem[k] || !knownItems[itemRows[k]] ? 0 : itemRows[k] + 1;
+            userIds[k] = uid;
+        }
+        return new Examples(out, Indices.wrap(itemIds), Indices.wrap(userIds), Tensor.of(targets, n, 1));
     }
 
     private static int[] map(int[][] remap, int field, int[] ids) {

@@ -32,6 +32,11 @@ public final class FieldEmbedder {
     /** Width of the concatenated embedding. */
     public int width() { return fields.size() * dim; }
 
+    /** Width of one side's concatenated embedding. */
+    public int width(FieldSpec.Side side) {
+        return (int) fields.stream().filter(f -> f.side() == side).count() * dim;
+    }
+
     /**
      * N(0, 1) rows, except row 0 — the "unknown / missing" value — which starts at zero, the mean
      * of the others: a value training never saw (a new item's new director) then enters the model

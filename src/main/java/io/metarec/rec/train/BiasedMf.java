@@ -59,6 +59,11 @@ public final class BiasedMf implements Recommender {
         return fit(tasks, TrainRatings.of(tasks, List.of(), "mf"), k, lambda, seed, "");
     }
 
+    /** Fitted on the training ratings of every user but those of {@code exclude} (e.g. validation users). */
+    public static BiasedMf fit(TaskFactory tasks, List<UserTask> exclude, int k, double lambda, long seed) {
+        return fit(tasks, TrainRatings.of(tasks, exclude, "mf"), k, lambda, seed, "");
+    }
+
     /** With k and λ chosen on the {@code validation} tasks (training users' tasks: support and query as in the split). */
     public static BiasedMf tuned(TaskFactory tasks, List<UserTask> validation, long seed) {
         if (validation.isEmpty()) return fit(tasks, TrainRatings.of(tasks, List.of(), "mf"), DEFAULT_FACTORS, DEFAULT_LAMBDA, seed,
@@ -155,6 +160,9 @@ public final class BiasedMf implements Recommender {
 
     /** The item's bias b_i. */
     public double itemBias(int item) { return itemBias[item]; }
+
+    /** Factor f of the item's vector q_i (0 for items without training ratings). */
+    public double itemFactor(int item, int f) { return itemFactors[item * k + f]; }
 
     @Override public Scorer adapt(UserTask task) {
         Interactions x = tasks.data().interactions();

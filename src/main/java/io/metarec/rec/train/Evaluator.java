@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@code recall@10}, {@code recall@20}, {@code full_ndcg@10}, {@code full_ndcg@20}: every item
  *       of the scenario's item partition (existing items, or new items for item-cold scenarios) ranked,
  *       the user's support items excluded; relevant = the query items rated at or above the
- *       positive threshold;</li>
+ *       positive threshold; ranked by {@link Recommender.Scorer#rank};</li>
  *   <li>{@code auc}: implicit feedback, query positives against the query's negatives.</li>
  * </ul>
  * Tasks run in parallel on the CPU pool; each is computed alone, so results do not depend on the thread count.
@@ -89,7 +89,7 @@ public final class Evaluator {
             int[] candidates = tasks.candidates(t.scenario());
             float[] scores = new float[tasks.data().numItems()];
             boolean[] isCandidate = new boolean[scores.length];
-            float[] s = scorer.score(candidates);
+            float[] s = scorer.rank(candidates);
             for (int k = 0; k < candidates.length; k++) {
                 scores[candidates[k]] = s[k];
                 isCandidate[candidates[k]] = true;

@@ -5,6 +5,7 @@ import io.metarec.meta.Task;
 import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Datasets;
 import io.metarec.rec.data.Interactions;
+import io.metarec.rec.data.Seeds;
 import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.split.ColdStartSplit;
@@ -34,9 +35,16 @@ public final class Experiment {
     private final List<Task<Examples>> train;
     private final List<Task<Examples>> validation;
     private final float meanTarget;
+    private final long seed;
 
     /** Feature values seen fewer times than this in training are "unknown" to the model (see FeatureEncoder#remap). */
     public static final int MIN_VALUE_COUNT = 1;
+    /**
+     * A user feature value shared by fewer training users than this is "unknown" to the model: a
+     * value that few users have (ML-100K's zip prefixes: 382 values over 943 users) acts as their
+     * identity, and the outer loop then memorises those users' query ratings through it.
+     */
+    public static final int MIN_USERS_PER_VALUE = 10;
 
     private Experiment(Dataset data, ColdStartSplit split, Feedback feedback, double validationShare, long seed, FeatureEncoder encoder) {
         this.data = data;
@@ -47,6 +55,7 @@ public final class Experiment {
         this.train = tasks.tasks(userTasks.train());
         this.validation = tasks.tasks(userTasks.validation());
         this.meanTarget = meanTarget(data, split, feedback);
+        this.seed = seed;
     }
 
     /** Loads {@code dataDir} and its split; {@code splitFile} (may be null) overrides the directory's. */
@@ -81,7 +90,14 @@ public final class Experiment {
         return new Experiment(d, s, feedback, validationShare, seed, encoder);
     }
 
-    /** The encoder for a split: feature values rare in its training interactions count as unknown. */
+    /**
+     * The encoder for a split: feature values rare in its training interactions count as unknown;
+     * items rated in training have identities. Users get none: a user's identity is what the inner
+     * loop learns from their own ratings (the model's personal parameters). A user row trained in
+     * the outer loop memorises that user's query ratings instead (ML-100K: training query loss
+     * 1.31 → 0.28 in 30 epochs while the validation loss rose from epoch 4), and the users a
+     * model meets are new anyway.
+     */
     public static FeatureEncoder trainedEncoder(Dataset d, ColdStartSplit s) {
         io.metarec.rec.data.FeatureTable items = d.itemFeatures(), users = d.userFeatures();
         List<int[]> itemCounts = new java.util.ArrayList<>(), userCounts = new java.util.ArrayList<>();
@@ -95,8 +111,10 @@ public final class Experiment {
             trainUsers.add(x.user(k));
         }
         for (int u : trainUsers) for (int f = 0; f < users.fieldCount(); f++) for (int id : users.values(f, u)) userCounts.get(f)[id]++;
+        boolean[] knownItems = new boolean[d.numItems()];
+        for (int k = 0; k < x.size(); k++) if (s.scenarioOf(k) == Scenario.TRAIN) knownItems[x.item(k)] = true;
         return new FeatureEncoder(users.fields(), items, FeatureEncoder.remap(itemCounts, MIN_VALUE_COUNT),
-                FeatureEncoder.remap(userCounts, MIN_VALUE_COUNT));
+                FeatureEncoder.remap(userCounts, MIN_USERS_PER_VALUE), knownItems, null);
     }
 
     public Dataset data() { return data; }
@@ -119,6 +137,14 @@ public final class Experiment {
         return Baselines.all(tasks, userTasks.validation());
     }
 
+    /** Share of item ratings whose item identity meta-training hides (see {@link TaskFactory.Training}). */
+    public static final double HIDE_ITEM = 0.1;
+
+    /** How meta-training tasks are drawn for a configuration: item identities hidden when the model has them, supports varied when asked. */
+    public static TaskFactory.Training training(RecConfig c) {
+        return new TaskFactory.Training(c.variedSupport(), c.identity() ? HIDE_ITEM : 0);
+    }
+
     /** Mean training target: the initial bias of the metric model. */
     public float meanTarget() { return meanTarget; }
 
@@ -127,7 +153,9 @@ public final class Experiment {
 
     /** The (untrained) model and learner of {@code c} for this dataset's fields. */
     public MetaLearner<Examples> newLearner(RecConfig c) {
-        return Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        if (c.feedback().implicit()) return Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        if (!c.identity()) return Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        return Learners.learner(c, Learners.model(c, encoder, meanTarget, factorisedItemRows(c.embeddingDim())));
     }
 
     /** Builds the model and learner of {@code c} and meta-trains it on the training tasks. */
@@ -138,7 +166,8 @@ public final class Experiment {
     /** Meta-trains {@code learner} (made by {@link #newLearner}) on the training tasks. */
     public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener) {
         long t0 = System.nanoTime();
-        RecTrainer.History h = RecTrainer.train(learner, train, validation,
+        TaskFactory.Training how = training(c);
+        RecTrainer.History h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
                 new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
         return new Trained(c, learner, h, (System.nanoTime() - t0) / 1e9);
     }
@@ -190,6 +219,28 @@ public final class Experiment {
             users.put(s, scenarioTasks.size());
         }
         return new Report(out, ev.metricNames(), users);
+    }
+
+    /**
+     * The rows the item identities start from, per catalogue item: a biased matrix factorisation
+     * of the training ratings ({@link BiasedMf}, its factors k ≤ d and ridge λ chosen on the
+     * validation users, then fitted without them so that early stopping stays honest): the item's
+     * factors in the first k columns of its embedding, its bias in the bias column. The model then
+     * starts as that factorisation with the user's factors and bias left to the inner loop, and
+     * meta-training refines it instead of spending its first epochs finding what a factorisation
+     * finds in a second (items without training ratings stay zero: unknown to the model).
+     */
+    float[] factorisedItemRows(int dim) {
+        List<UserTask> validation = userTasks.validation();
+        BiasedMf tuned = BiasedMf.tuned(tasks, validation, Seeds.derive(seed, 0x1D));
+        int k = Math.min(dim, tuned.factors());
+        BiasedMf mf = BiasedMf.fit(tasks, validation, k, tuned.lambda(), Seeds.derive(seed, 0x1D));
+        float[] rows = new float[data.numItems() * (dim + 1)];
+        for (int i = 0; i < data.numItems(); i++) {
+            for (int f = 0; f < k; f++) rows[i * (dim + 1) + f] = (float) mf.itemFactor(i, f);
+            rows[i * (dim + 1) + dim] = (float) mf.itemBias(i);
+        }
+        return rows;
     }
 
     private static float meanTarget(Dataset d, ColdStartSplit s, Feedback f) {

@@ -31,10 +31,19 @@ public final class Learners {
     }
 
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget) {
+        return model(c, enc, meanTarget, null);
+    }
+
+    /**
+     * The model of {@code c}; with identities, the item identity rows start from {@code itemRows}
+     * (numItems × (embeddingDim + 1): embedding, then bias; null: zero).
+     */
+    public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget, float[] itemRows) {
         int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
+        MeluModel.Identity id = c.identity() ? new MeluModel.Identity(enc.numItems(), enc.numUsers(), itemRows) : null;
         return switch (c.model()) {
-            case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss(), meanTarget);
-            case "metric" -> new MetricModel(enc.fields(), c.embeddingDim(), hidden[0], c.feedback().loss(), meanTarget);
+            case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss(), meanTarget, id);
+            case "metric" -> new MetricModel(enc.fields(), c.embeddingDim(), hidden[0], c.feedback().loss(), meanTarget, id);
             default -> throw new IllegalArgumentException("unknown model " + c.model());
         };
     }
@@ -42,7 +51,7 @@ public final class Learners {
     public static MetaLearner<Examples> learner(RecConfig c, MetaModel<Examples> model) {
         var lc = c.learnerConfig();
         return switch (c.algo()) {
-            case "maml", "fomaml" -> new Maml<>(model, lc);
+            case "maml", "fomaml" -> new Maml<>(model, lc, null, c.lslr());
             // Adam on the pseudo-gradient θ − φ: interpolating with ε = 0.1 after 3 steps of 0.01 moved θ
             // by ~0.003·g and was still far from converged after 20 epochs (user-cold MAE 0.80 vs 0.72).
             case "reptile" -> new Reptile<>(model, lc, null);

@@ -24,12 +24,23 @@ import java.util.Locale;
  * @param validation      share of the training users held out for early stopping
  * @param execution       PER_TASK, BATCHED or AUTO (see LearnerConfig.Execution)
  * @param seed            seed of initialisation, task order and negative sampling
+ * @param identity        identity embeddings, biases and personal parameters in the model (false: MeLU's exact model)
+ * @param lslr            learned per-layer, per-step inner learning rates (MAML++'s LSLR; MAML and FOMAML)
+ * @param variedSupport   meta-train on support sets cut to random sizes (1 to all), so adapting helps at every size
  */
 public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
                         float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
-                        LearnerConfig.Execution execution, long seed) {
+                        LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport) {
 
     public static final List<String> MODELS = List.of("melu", "metric");
+
+    /** A run of the models as they were before identities (no identity, LSLR or varied supports). */
+    public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
+                     float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
+                     LearnerConfig.Execution execution, long seed) {
+        this(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution,
+                seed, false, false, false);
+    }
 
     public RecConfig {
         model = model.toLowerCase(Locale.ROOT);
@@ -49,7 +60,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     /** This project's defaults on the synthetic data (see README, "Hyper-parameters"). */
     public static RecConfig defaults() {
         return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 3, 0.01f, 1e-3f, 32, 20, 3, 0.1,
-                LearnerConfig.Execution.AUTO, 1);
+                LearnerConfig.Execution.AUTO, 1, true, false, true);
     }
 
     /**
@@ -59,19 +70,23 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
      */
     public static RecConfig meluPaper() {
         return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 1, 5e-6f, 5e-5f, 32, 20, 0, 0.1,
-                LearnerConfig.Execution.AUTO, 1);
+                LearnerConfig.Execution.AUTO, 1, false, false, false);
     }
 
     public RecConfig withAlgo(String a) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed);
+        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport);
     }
 
     public RecConfig withModel(String m) {
-        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed);
+        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport);
     }
 
     public RecConfig withEpochs(int e) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport);
+    }
+
+    public RecConfig withSeed(long s) {
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport);
     }
 
     /** The learner configuration (the adapted groups follow from the model). */
@@ -89,6 +104,12 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
      */
     public List<String> adaptedGroups() {
         if (model.equals("metric")) return List.of("metric");
-        return algo.equals("leo") || algo.equals("metalstm") ? List.of("mlp.fc" + (hidden.size() + 1)) : List.of("mlp");
+        String mlp = algo.equals("leo") || algo.equals("metalstm") ? "mlp.fc" + (hidden.size() + 1) : "mlp";
+        if (!identity) return List.of(mlp);
+        // LEO's decoder emits the adapted weights with noise; on the user's offset (gain 5, read
+        // through a dot product with every item) that noise made query losses overflow: LEO adapts
+        // the user's bias and the output layer, and leaves the offset to the features' warm start.
+        String personal = io.metarec.rec.model.MeluModel.PERSONAL;
+        return algo.equals("leo") ? List.of(mlp, personal + ".bias") : List.of(mlp, personal);
     }
 }

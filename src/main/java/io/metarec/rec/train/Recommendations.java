@@ -25,6 +25,15 @@ public final class Recommendations {
      */
     public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
                                     int[] items, float[] targets, int steps, int k) {
+        return topK(learner, encoder, user, items, targets, steps, k, null, null);
+    }
+
+    /**
+     * The same, with scores clamped to {@code scale} ([min, max]; null: as predicted) and the order
+     * given by {@code rarity} (null: by score); the returned scores are the clamped predictions.
+     */
+    public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
+                                    int[] items, float[] targets, int steps, int k, float[] scale, RarityShrink rarity) {
         if (items.length == 0) throw new IllegalArgumentException("a new user needs at least one rating to adapt to");
         if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
         try (var scope = learner.backend().openScope()) {
@@ -32,11 +41,13 @@ public final class Recommendations {
             int[] all = new int[encoder.numItems()];
             for (int i = 0; i < all.length; i++) all[i] = i;
             float[] scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+            if (scale != null) for (int i = 0; i < scores.length; i++) scores[i] = Math.min(scale[1], Math.max(scale[0], scores[i]));
+            float[] keys = rarity == null ? scores : rarity.keys(all, scores);
             Set<Integer> seen = new HashSet<>();
             for (int i : items) seen.add(i);
             Integer[] order = new Integer[all.length];
             for (int i = 0; i < order.length; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> scores[b] != scores[a] ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
+            Arrays.sort(order, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b));
             List<Scored> out = new ArrayList<>(k);
             for (int i : order) {
                 if (seen.contains(i)) continue;

@@ -29,5 +29,13 @@ public interface Recommender {
     interface Scorer {
         /** One score per item (catalogue indices). */
         float[] score(int[] items);
+
+        /**
+         * Keys that order a catalogue for this user (higher first): the scores, unless the
+         * recommender ranks differently from how it predicts (see {@link RarityShrink}).
+         */
+        default float[] rank(int[] items) {
+            return score(items);
+        }
     }
 }

@@ -35,9 +35,15 @@ public final class SavedModel {
     private final float meanTarget;
     private final MetaLearner<Examples> learner;
     private final JsonNode info;
+    private final float[] ratingScale;
+    private final int[] itemCounts;
+    private final float meanRating;
 
     private SavedModel(RecConfig config, FeatureEncoder encoder, List<String> itemIds, List<String> itemTitles, float meanTarget,
-                       MetaLearner<Examples> learner, JsonNode info) {
+                       MetaLearner<Examples> learner, JsonNode info, float[] ratingScale, int[] itemCounts, float meanRating) {
+        this.ratingScale = ratingScale;
+        this.itemCounts = itemCounts;
+        this.meanRating = meanRating;
         this.config = config;
         this.encoder = encoder;
         this.itemIds = itemIds;
@@ -61,6 +67,16 @@ public final class SavedModel {
         return t == null ? itemIds.get(item) : t;
     }
 
+    /** The rating scale [min, max] predicted ratings are shown in, or null (implicit feedback, or an older file). */
+    public float[] ratingScale() {
+        return config.feedback().implicit() || ratingScale == null ? null : ratingScale.clone();
+    }
+
+    /** The ranking's treatment of rarely rated items with κ, or null when the file lacks the counts (or for implicit feedback). */
+    public RarityShrink rarity(double kappa) {
+        return config.feedback().implicit() || itemCounts == null ? null : new RarityShrink(itemCounts, meanRating, kappa);
+    }
+
     /** Training summary and dataset description recorded at save time. */
     public JsonNode info() { return info; }
 
@@ -69,9 +85,23 @@ public final class SavedModel {
         return itemIds.indexOf(id);
     }
 
+    /**
+     * Writes a model trained on an experiment, with what serving needs beyond the parameters: the
+     * rating scale shown scores are clamped to, and each item's training-rating count and the mean
+     * rating for the {@link RarityShrink} of rankings.
+     */
+    public static void save(Path file, RecConfig config, Experiment e, MetaLearner<Examples> learner, JsonNode info) throws IOException {
+        save(file, config, e.data(), e.encoder(), e.meanTarget(), learner, info, e.tasks());
+    }
+
     /** Writes the model (atomically: an interrupted save keeps the previous file intact). */
     public static void save(Path file, RecConfig config, Dataset data, FeatureEncoder encoder, float meanTarget,
                             MetaLearner<Examples> learner, JsonNode info) throws IOException {
+        save(file, config, data, encoder, meanTarget, learner, info, null);
+    }
+
+    private static void save(Path file, RecConfig config, Dataset data, FeatureEncoder encoder, float meanTarget,
+                             MetaLearner<Examples> learner, JsonNode info, TaskFactory tasks) throws IOException {
         ObjectNode h = JSON.createObjectNode();
         h.put("format", FORMAT);
         h.set("config", JSON.valueToTree(config));
@@ -102,6 +132,13 @@ public final class SavedModel {
         }
         h.set("item_remap", JSON.valueToTree(encoder.itemRemap()));
         h.set("user_remap", JSON.valueToTree(encoder.userRemap()));
+        h.put("known_items", bits(encoder.knownItems()));
+        if (tasks != null) {
+            h.set("rating_scale", JSON.valueToTree(tasks.ratingScale()));
+            h.put("mean_rating", tasks.meanRating());
+            h.set("item_counts", JSON.valueToTree(tasks.trainingCounts()));
+        }
+        h.put("known_users", bits(encoder.knownUsers()));
         h.set("info", info == null ? JSON.createObjectNode() : info);
         ParamsFile.save(file, h, learner.metaParams());
     }
@@ -130,16 +167,43 @@ public final class SavedModel {
             }
             int[][] itemRemap = h.hasNonNull("item_remap") ? JSON.treeToValue(h.get("item_remap"), int[][].class) : null;
             int[][] userRemap = h.hasNonNull("user_remap") ? JSON.treeToValue(h.get("user_remap"), int[][].class) : null;
-            FeatureEncoder enc = new FeatureEncoder(userFields, b.build(ids.size()), itemRemap, userRemap);
+            boolean[] knownItems = h.hasNonNull("known_items") ? unbits(h.get("known_items").asText(), ids.size(), "known_items") : null;
+            boolean[] knownUsers = h.hasNonNull("known_users") ? unbits(h.get("known_users").asText(), -1, "known_users") : null;
+            FeatureEncoder enc = new FeatureEncoder(userFields, b.build(ids.size()), itemRemap, userRemap, knownItems, knownUsers);
             float mean = (float) h.get("mean_target").asDouble();
             MetaLearner<Examples> learner = Learners.learner(config, Learners.model(config, enc, mean));
             learner.load(c.params());
-            return new SavedModel(config, enc, ids, titles, mean, learner, h.get("info"));
+            float[] scale = h.hasNonNull("rating_scale") ? JSON.treeToValue(h.get("rating_scale"), float[].class) : null;
+            if (scale != null && (scale.length != 2 || !(scale[0] <= scale[1]))) throw new IllegalArgumentException("rating_scale must be [min, max]");
+            int[] counts = h.hasNonNull("item_counts") ? JSON.treeToValue(h.get("item_counts"), int[].class) : null;
+            if (counts != null && counts.length != ids.size())
+                throw new IllegalArgumentException("item_counts has " + counts.length + " entries for " + ids.size() + " items");
+            float meanRating = (float) h.path("mean_rating").asDouble(mean);
+            return new SavedModel(config, enc, ids, titles, mean, learner, h.get("info"), scale, counts, meanRating);
         } catch (IOException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new IOException(file + ": cannot rebuild the model from its header: " + (e.getMessage() == null ? e : e.getMessage()), e);
         }
+    }
+
+    /** Flags as a string of '0' and '1' (compact in the JSON header). */
+    private static String bits(boolean[] flags) {
+        StringBuilder b = new StringBuilder(flags.length);
+        for (boolean f : flags) b.append(f ? '1' : '0');
+        return b.toString();
+    }
+
+    private static boolean[] unbits(String s, int expected, String what) {
+        if (expected >= 0 && s.length() != expected)
+            throw new IllegalArgumentException(what + " has " + s.length() + " flags, expected " + expected);
+        boolean[] out = new boolean[s.length()];
+        for (int i = 0; i < out.length; i++) {
+            char c = s.charAt(i);
+            if (c != '0' && c != '1') throw new IllegalArgumentException(what + ": flag " + i + " is '" + c + "', not 0 or 1");
+            out[i] = c == '1';
+        }
+        return out;
     }
 
     private static ArrayNode fields(List<Field> fields) {

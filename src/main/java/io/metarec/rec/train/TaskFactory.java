@@ -51,6 +51,41 @@ public final class TaskFactory {
 
     public Dataset data() { return data; }
 
+    /** The mean rating of the split's training scenario. */
+    public float meanRating() {
+        Interactions x = data.interactions();
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < x.size(); k++)
+            if (split.scenarioOf(k) == Scenario.TRAIN) {
+                sum += x.rating(k);
+                n++;
+            }
+        return n == 0 ? 0f : (float) (sum / n);
+    }
+
+    /** Per catalogue item, its number of ratings in the split's training scenario. */
+    public int[] trainingCounts() {
+        Interactions x = data.interactions();
+        int[] n = new int[data.numItems()];
+        for (int k = 0; k < x.size(); k++) if (split.scenarioOf(k) == Scenario.TRAIN) n[x.item(k)]++;
+        return n;
+    }
+
+    /**
+     * The rating scale [min, max] of the dataset's ratings: what predicted ratings are clamped to
+     * before they are shown or scored ({1, 5} on MovieLens).
+     */
+    public float[] ratingScale() {
+        Interactions x = data.interactions();
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < x.size(); k++) {
+            lo = Math.min(lo, x.rating(k));
+            hi = Math.max(hi, x.rating(k));
+        }
+        return x.size() == 0 ? new float[] {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY} : new float[] {lo, hi};
+    }
+
     public ColdStartSplit split() { return split; }
 
     public FeatureEncoder encoder() { return encoder; }
@@ -79,6 +114,42 @@ public final class TaskFactory {
         return out;
     }
 
+    /**
+     * How meta-training tasks differ from evaluation tasks, drawn anew each epoch (seeded by
+     * seed, user, epoch):
+     *
+     * @param variedSupport with probability ½ a task's support is cut to n random ratings, n
+     *                      log-uniform in [1, support size], so that the meta-learner sees the
+     *                      small supports it will be asked to adapt on (given-n: 1, 3, 5 …)
+     * @param hideItem      share of the (item, rating) rows whose item identity is hidden (read as
+     *                      unknown), so the identity generator learns to stand in for new items
+     */
+    public record Training(boolean variedSupport, double hideItem) {
+        /** Tasks exactly as evaluated. */
+        public static final Training NONE = new Training(false, 0);
+    }
+
+    /** The meta-training tasks of {@code epoch} (see {@link Training}); with {@link Training#NONE}, {@link #tasks}. */
+    public List<Task<Examples>> trainingTasks(List<UserTask> ts, Training how, int epoch) {
+        if (how.equals(Training.NONE)) return tasks(ts);
+        List<Task<Examples>> out = new ArrayList<>(ts.size());
+        for (UserTask t : ts) {
+            SplittableRandom r = new SplittableRandom(Seeds.derive(seed, t.user(), t.scenario().ordinal(), 7, epoch));
+            int[] support = t.support();
+            if (how.variedSupport() && support.length > 1 && r.nextBoolean()) {
+                int n = (int) Math.round(Math.exp(r.nextDouble() * Math.log(support.length)));
+                int[] order = io.metarec.util.Shuffle.permutation(support.length, r);
+                int[] cut = new int[Math.max(1, Math.min(n, support.length))];
+                for (int k = 0; k < cut.length; k++) cut[k] = support[order[k]];
+                java.util.Arrays.sort(cut);
+                support = cut;
+            }
+            UserProfile profile = profile(t.user());
+            out.add(new Task<>(examples(profile, t, support, 1, how.hideItem(), r), examples(profile, t, t.query(), 2, how.hideItem(), r)));
+        }
+        return out;
+    }
+
     /** The support examples of a task (what a recommender adapts on). */
     public Examples support(UserTask t) {
         return examples(t, t.support(), 1);
@@ -95,6 +166,13 @@ public final class TaskFactory {
     private Examples examples(UserTask t, int[] interactions, int set) {
         Labelled l = labelled(t, interactions, set);
         return encoder.encode(profile(t.user()), l.items(), l.targets());
+    }
+
+    private Examples examples(UserProfile profile, UserTask t, int[] interactions, int set, double hideItem, SplittableRandom r) {
+        Labelled l = labelled(t, interactions, set);
+        boolean[] hide = new boolean[l.items().length];
+        for (int k = 0; k < hide.length; k++) hide[k] = hideItem > 0 && r.nextDouble() < hideItem;
+        return encoder.encode(profile, l.items(), l.targets(), hide);
     }
 
     private Labelled labelled(UserTask t, int[] interactions, int set) {

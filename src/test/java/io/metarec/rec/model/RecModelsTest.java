@@ -10,6 +10,7 @@ import io.metarec.meta.Order;
 import io.metarec.meta.Task;
 import io.metarec.nn.Params;
 import io.metarec.verify.CaseResult;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Both recommendation models run under MAML, per task and stacked, with the same meta-gradients. */
@@ -27,6 +29,8 @@ class RecModelsTest {
             new FieldSpec("age", FieldSpec.Side.USER, 8, false),
             new FieldSpec("genre", FieldSpec.Side.ITEM, 19, true),
             new FieldSpec("director", FieldSpec.Side.ITEM, 50, false));
+
+    static final int ITEMS = 30, USERS = 12;
 
     /** A user's examples: fixed user ids, random items with 1–3 genres (sometimes none). */
     static Examples examples(SplittableRandom r, int rows) {
@@ -43,9 +47,16 @@ class RecModelsTest {
             off[i + 1] = genres.size();
             y[i] = 1 + r.nextInt(5);
         }
+        // Identities: items 0..ITEMS (0 = unknown), one user per task (sometimes unknown).
+        int user = r.nextInt(USERS + 1);
+        int[] items = new int[rows], users = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            items[i] = r.nextInt(ITEMS + 1);
+            users[i] = user;
+        }
         return new Examples(List.of(new Examples.FieldIds(Indices.wrap(g), null), new Examples.FieldIds(Indices.wrap(a), null),
                 new Examples.FieldIds(Indices.wrap(genres.stream().mapToInt(Integer::intValue).toArray()), Indices.wrap(off)),
-                new Examples.FieldIds(Indices.wrap(d), null)), Tensor.of(y, rows, 1));
+                new Examples.FieldIds(Indices.wrap(d), null)), Indices.wrap(items), Indices.wrap(users), Tensor.of(y, rows, 1));
     }
 
     static List<Task<Examples>> tasks(int n) {
@@ -55,16 +66,23 @@ class RecModelsTest {
         return out;
     }
 
+    /** "melu", "metric", or either with "+id": identities, biases and (MeLU) the personal parameters. */
     static MetaModel<Examples> model(String kind) {
-        return kind.equals("melu") ? new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE)
-                : new MetricModel(FIELDS, 8, 6, LossKind.MSE, 3f);
+        MeluModel.Identity id = kind.endsWith("+id") ? new MeluModel.Identity(ITEMS, USERS, null) : null;
+        return kind.startsWith("melu") ? new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, id)
+                : new MetricModel(FIELDS, 8, 6, LossKind.MSE, 3f, id);
+    }
+
+    static List<String> adapted(String kind) {
+        if (kind.startsWith("metric")) return List.of("metric");
+        return kind.endsWith("+id") ? List.of("mlp", MeluModel.PERSONAL) : List.of("mlp");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"melu", "metric"})
+    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id"})
     void perTaskAndStackedExecutionAgree(String kind) {
         List<Task<Examples>> tasks = tasks(5);
-        List<String> adapted = kind.equals("melu") ? List.of("mlp") : List.of("metric");
+        List<String> adapted = adapted(kind);
         for (Order order : Order.values()) {
             LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.05f).withOrder(order).withAdaptedGroups(adapted);
             var perTask = new Maml<>(model(kind), cfg.withExecution(LearnerConfig.Execution.PER_TASK)).metaGradient(tasks);
@@ -82,15 +100,80 @@ class RecModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"melu", "metric"})
+    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id"})
     void adaptationLowersTheSupportLoss(String kind) {
         List<Task<Examples>> tasks = tasks(3);
-        List<String> adapted = kind.equals("melu") ? List.of("mlp") : List.of("metric");
+        List<String> adapted = adapted(kind);
         Maml<Examples> maml = new Maml<>(model(kind), LearnerConfig.defaults().withInnerSteps(5).withInnerLr(0.01f).withAdaptedGroups(adapted));
         for (Task<Examples> t : tasks) {
             double before = maml.loss(maml.modelParams(), t.support());
             double after = maml.loss(maml.adaptTo(t.support()), t.support());
             assertTrue(after < before, kind + ": support loss " + before + " → " + after);
         }
+    }
+
+    /** Every parameter of the identity models gets a meta-gradient (none is left out of the graph). */
+    @ParameterizedTest
+    @ValueSource(strings = {"melu+id", "metric+id"})
+    void everyIdentityParameterLearns(String kind) {
+        Maml<Examples> maml = new Maml<>(model(kind), LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.05f).withAdaptedGroups(adapted(kind)));
+        Params g = maml.metaGradient(tasks(6)).grads();
+        for (String n : g.names()) {
+            double norm = 0;
+            for (float v : g.get(n).toArray()) norm += v * v;
+            assertTrue(norm > 0, kind + ": parameter " + n + " got a zero meta-gradient");
+        }
+    }
+
+    /**
+     * An unknown identity (row 0) reads the generated warm start, a known one its table row on top:
+     * with zero tables both predict the same; writing a known item's row changes only its rows.
+     */
+    @Test
+    void unknownIdentitiesReadTheGeneratedWarmStart() {
+        MeluModel m = (MeluModel) model("melu+id");
+        Params p = m.init(3);
+        assertTrue(java.util.Arrays.stream(boxed(p.get(IdentityEmbedding.tableName(FieldSpec.Side.ITEM)).toArray())).allMatch(v -> v == 0f),
+                "identity tables start at zero");
+        Examples x = examples(new SplittableRandom(5), 6);
+        int[] known = x.itemIds().array().clone(), hidden = new int[known.length];
+        known[0] = 4;
+        known[1] = 4;
+        Examples withIds = new Examples(x.fields(), Indices.wrap(known), x.userIds(), x.targets());
+        Examples withoutIds = new Examples(x.fields(), Indices.wrap(hidden), x.userIds(), x.targets());
+        float[] a = predict(m, p, withIds), b = predict(m, p, withoutIds);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6, "zero tables: identity and warm start agree, row " + i);
+        float[] table = p.get(IdentityEmbedding.tableName(FieldSpec.Side.ITEM)).toArray();
+        for (int c = 0; c < 9; c++) table[4 * 9 + c] = 0.5f; // item 4's embedding (d = 8) and bias
+        Params q = p.with(IdentityEmbedding.tableName(FieldSpec.Side.ITEM), Tensor.of(table, ITEMS + 1, 9));
+        float[] c = predict(m, q, withIds), d = predict(m, q, withoutIds);
+        assertTrue(Math.abs(c[0] - a[0]) > 1e-3 && Math.abs(c[1] - a[1]) > 1e-3, "the known item's row is read");
+        for (int i = 2; i < c.length; i++) if (known[i] != 4) assertEquals(a[i], c[i], 1e-6, "other items unchanged, row " + i);
+        for (int i = 0; i < d.length; i++) assertEquals(b[i], d[i], 1e-6, "unknown ids never read a known row");
+    }
+
+    /** Initial item rows land in rows 1..n of the item table; row 0 (unknown) and the user table stay zero. */
+    @Test
+    void itemIdentitiesStartFromTheGivenRows() {
+        float[] rows = new float[ITEMS * 9];
+        for (int i = 0; i < rows.length; i++) rows[i] = 0.01f * i - 1;
+        MeluModel m = new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, rows));
+        Params p = m.init(1);
+        float[] t = p.get(IdentityEmbedding.tableName(FieldSpec.Side.ITEM)).toArray();
+        for (int r = 0; r <= ITEMS; r++)
+            for (int c = 0; c < 9; c++) assertEquals(r > 0 ? rows[(r - 1) * 9 + c] : 0f, t[r * 9 + c], 0f, "row " + r + " column " + c);
+        for (float v : p.get(IdentityEmbedding.tableName(FieldSpec.Side.USER)).toArray()) assertEquals(0f, v);
+        assertThrows(IllegalArgumentException.class,
+                () -> new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, new float[5])));
+    }
+
+    private static float[] predict(MeluModel m, Params p, Examples x) {
+        return m.head(p, m.embed(p, x).features()).toArray();
+    }
+
+    private static Float[] boxed(float[] v) {
+        Float[] out = new Float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
     }
 }

@@ -32,9 +32,11 @@ class EveryLearnerTest {
     @CsvSource({"maml, melu", "fomaml, melu", "reptile, melu", "metasgd, melu", "metalstm, melu", "leo, melu", "pretrained, melu",
             "maml, metric", "fomaml, metric", "reptile, metric", "metasgd, metric", "metalstm, metric", "leo, metric", "pretrained, metric"})
     void trainsAndEvaluates(String algo, String model) {
+        // Without and with identities (and then LSLR and varied supports): every combination runs.
+        for (boolean identity : new boolean[] {false, true})
         for (Experiment e : List.of(explicit, implicit)) {
             RecConfig c = new RecConfig(model, 8, List.of(16, 16), e.tasks().feedback(), algo, 2, 0.01f, 1e-3f, 16, 1, 0, 0.1,
-                    LearnerConfig.Execution.AUTO, 2);
+                    LearnerConfig.Execution.AUTO, 2, identity, identity, identity);
             Experiment.Trained t = e.train(c, new RecTrainer.Listener() {});
             assertTrue(Double.isFinite(t.history().bestValidationLoss()), algo + "/" + model + ": validation loss " + t.history().bestValidationLoss());
             Evaluator ev = new Evaluator(e.tasks(), false);
@@ -42,7 +44,8 @@ class EveryLearnerTest {
                 for (Scenario s : Scenario.evaluation()) {
                     Map<String, Summary> m = ev.evaluate(r, e.split().tasks(s));
                     String key = e.tasks().feedback().implicit() ? "auc" : "mae";
-                    assertTrue(m.get(key).n() > 0 && Double.isFinite(m.get(key).mean()), r.name() + " " + s.label() + " " + key + ": " + m.get(key));
+                    assertTrue(m.get(key).n() > 0 && Double.isFinite(m.get(key).mean()),
+                            r.name() + (identity ? " (identity)" : "") + " " + s.label() + " " + key + ": " + m.get(key));
                 }
             }
         }
