@@ -31,6 +31,25 @@ public enum LossKind {
     }
 
     /**
+     * {@link #perTask} weighted by n / (n + κ), n a task's number of examples: a support of n
+     * ratings moves the inner loop as far as n ratings against κ pseudo-ratings at the initial
+     * model would — the shrinkage of a Bayesian average, applied to adaptation. κ = 0 is the plain loss.
+     */
+    public Tensor perTaskShrunk(Tensor pred, Tensor target, Tensor mask, float kappa) {
+        Tensor l = perTask(pred, target, mask);
+        if (kappa == 0) return l;
+        if (pred.rank() == 2) return l.mul(pred.dim(0) / (pred.dim(0) + kappa));
+        int tasks = pred.dim(0);
+        float[] w = new float[tasks];
+        float[] m = mask == null ? null : mask.sum(1, false).reshape(tasks).toArray();
+        for (int t = 0; t < tasks; t++) {
+            float n = m == null ? pred.dim(1) : m[t];
+            w[t] = n / (n + kappa);
+        }
+        return l.mul(Tensor.of(l.backend(), w, tasks));
+    }
+
+    /**
      * One loss per task: a rank-0 tensor for a single task, a [T] tensor for a stack
      * (pred, target [T, N, o], mask [T, N, 1] or null).
      */

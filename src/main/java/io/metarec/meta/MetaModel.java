@@ -68,4 +68,12 @@ public interface MetaModel<D> {
 
     /** The training loss of predictions against targets. */
     LossKind loss();
+
+    /**
+     * The loss the inner loop descends on a support set (rank 0 for one task, [T] for a stack with
+     * its row mask); by default the training loss. A model may weigh a small support less.
+     */
+    default Tensor supportLoss(Tensor pred, Tensor target, Tensor mask) {
+        return loss().perTask(pred, target, mask);
+    }
 }

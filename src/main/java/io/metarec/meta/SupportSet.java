@@ -56,7 +56,7 @@ public final class SupportSet {
     public Tensor perTaskLoss(Params fast) {
         Params p = base.with(fast);
         Batch b = reembed == null ? batch : reembed.apply(p);
-        return model.loss().perTask(model.head(p, b.features()), b.targets(), b.mask());
+        return model.supportLoss(model.head(p, b.features()), b.targets(), b.mask());
     }
 
     /** The sum of the per-task losses (each task's gradient is then its own loss's gradient). */

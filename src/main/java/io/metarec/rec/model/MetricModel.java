@@ -125,4 +125,9 @@ public final class MetricModel implements MetaModel<Examples> {
     }
 
     @Override public LossKind loss() { return loss; }
+
+    /** With identities, the support loss is shrunk by n / (n + κ) (see {@link MeluModel#SUPPORT_SHRINK}). */
+    @Override public Tensor supportLoss(Tensor pred, Tensor target, Tensor mask) {
+        return identity == null ? loss.perTask(pred, target, mask) : loss.perTaskShrunk(pred, target, mask, MeluModel.SUPPORT_SHRINK);
+    }
 }

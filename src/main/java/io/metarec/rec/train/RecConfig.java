@@ -57,9 +57,12 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         if (!(validation >= 0 && validation < 0.5)) throw new IllegalArgumentException("validation share must be in [0, 0.5), got " + validation);
     }
 
-    /** This project's defaults on the synthetic data (see README, "Hyper-parameters"). */
+    /** This project's defaults (see README, "Learners": sizes from the synthetic data, the rest from ML-100K). */
     public static RecConfig defaults() {
-        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 3, 0.01f, 1e-3f, 32, 20, 3, 0.1,
+        // Outer rate 3e-4, up to 40 epochs, patience 5 (chosen on ML-100K, three splits: MAML's user-cold
+        // MAE 0.780 at 1e-3, 0.773 at 3e-4, 0.769 at 1e-4 with 60 epochs; the factorised start is
+        // good, and a large outer step overfits the 300 training users within a few epochs).
+        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 3, 0.01f, 3e-4f, 32, 40, 5, 0.1,
                 LearnerConfig.Execution.AUTO, 1, true, false, true);
     }
 
