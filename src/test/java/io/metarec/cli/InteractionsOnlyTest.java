@@ -12,9 +12,7 @@ import io.metarec.rec.split.MeluProtocol;
 import io.metarec.rec.split.Scenario;
 import io.metarec.rec.train.Recommendations;
 import io.metarec.rec.train.SavedModel;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,12 +44,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code --no-identity} the model cannot tell items apart and scores every item the same. Shown
  * scores stay on the data's 1–5 scale.
  */
-class InteractionsOnlyTest {
+class InteractionsOnlyTest extends CapturedCli {
     @TempDir static Path dir;
     static Path data, withIdentity, withoutIdentity;
     static Synthetic.Generated gen;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    PrintStream oldOut, oldErr;
 
     static final String[] SMALL = {"--embedding-dim", "8", "--hidden", "16,16", "--epochs", "4", "--meta-batch", "16", "--inner-steps", "2"};
 
@@ -88,25 +84,6 @@ class InteractionsOnlyTest {
         }
     }
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args);
-    }
 
     /**
      * The items the model knows well (≥ 10 training ratings), as ids in the data, ordered from the

@@ -4,16 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metarec.rec.data.Synthetic;
 import io.metarec.rec.data.SyntheticConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,11 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** train → evaluate → recommend, and compare, end to end on a tiny synthetic dataset; bad input gets one clear line. */
-class RecCommandsTest {
+class RecCommandsTest extends CapturedCli {
     @TempDir static Path dir;
     static Path data;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    PrintStream oldOut, oldErr;
 
     static final String[] SMALL = {"--embedding-dim", "8", "--hidden", "16,16", "--epochs", "1", "--meta-batch", "16", "--inner-steps", "2"};
 
@@ -36,25 +29,6 @@ class RecCommandsTest {
         Synthetic.write(SyntheticConfig.of(300, 200, 7), data, false);
     }
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args);
-    }
 
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
