@@ -40,13 +40,9 @@ public enum LossKind {
         if (kappa == 0) return l;
         if (pred.rank() == 2) return l.mul(pred.dim(0) / (pred.dim(0) + kappa));
         int tasks = pred.dim(0);
-        float[] w = new float[tasks];
-        float[] m = mask == null ? null : mask.sum(1, false).reshape(tasks).toArray();
-        for (int t = 0; t < tasks; t++) {
-            float n = m == null ? pred.dim(1) : m[t];
-            w[t] = n / (n + kappa);
-        }
-        return l.mul(Tensor.of(l.backend(), w, tasks));
+        // Tensor ops on the mask (a constant): no host read in the inner loop on a device backend.
+        Tensor n = mask == null ? Tensor.full(l.backend(), pred.dim(1), tasks) : mask.sum(1, false).reshape(tasks);
+        return l.mul(n.div(n.add(kappa)));
     }
 
     /**

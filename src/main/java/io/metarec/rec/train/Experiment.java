@@ -36,6 +36,7 @@ public final class Experiment {
     private final List<Task<Examples>> validation;
     private final float meanTarget;
     private final long seed;
+    private final Map<Integer, float[]> factorised = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Feature values seen fewer times than this in training are "unknown" to the model (see FeatureEncoder#remap). */
     public static final int MIN_VALUE_COUNT = 1;
@@ -153,8 +154,7 @@ public final class Experiment {
 
     /** The (untrained) model and learner of {@code c} for this dataset's fields. */
     public MetaLearner<Examples> newLearner(RecConfig c) {
-        if (c.feedback().implicit()) return Learners.learner(c, Learners.model(c, encoder, meanTarget));
-        if (!c.identity()) return Learners.learner(c, Learners.model(c, encoder, meanTarget));
+        if (c.feedback().implicit() || !c.identity()) return Learners.learner(c, Learners.model(c, encoder, meanTarget));
         return Learners.learner(c, Learners.model(c, encoder, meanTarget, factorisedItemRows(c.embeddingDim())));
     }
 
@@ -231,6 +231,10 @@ public final class Experiment {
      * finds in a second (items without training ratings stay zero: unknown to the model).
      */
     float[] factorisedItemRows(int dim) {
+        return factorised.computeIfAbsent(dim, this::factorise).clone(); // one factorisation per width, shared by the learners of a comparison
+    }
+
+    private float[] factorise(int dim) {
         List<UserTask> validation = userTasks.validation();
         BiasedMf tuned = BiasedMf.tuned(tasks, validation, Seeds.derive(seed, 0x1D));
         int k = Math.min(dim, tuned.factors());
