@@ -75,6 +75,7 @@ public final class MovieLens {
     public static Dataset read100k(Path dir) throws IOException {
         Dataset.Builder b = new Dataset.Builder(GenericLayout.dirName(dir), DatasetFormat.MOVIELENS_100K);
         declareUserFields(b, null);
+        java.util.Set<String> occupations = readOccupations(dir.resolve("u.occupation"));
         List<String> genres = readGenres(dir.resolve("u.genre"));
         b.itemFeatures().declare(GENRES, Field.Kind.MULTI, genres).declare(YEAR, Field.Kind.CATEGORICAL, null);
 
@@ -93,7 +94,10 @@ public final class MovieLens {
                     throw r.error("age " + DataFormatException.quote(f[1]) + " is not an integer");
                 }
                 if (age < 0 || age > 150) throw r.error("age " + age + " is out of range");
-                setUser(b, u, f[2], ageBucket(age), f[3].trim(), f[4]);
+                String occupation = f[3].trim();
+                if (occupations != null && !occupations.contains(occupation))
+                    throw r.error("occupation " + DataFormatException.quote(f[3]) + " is not listed in u.occupation");
+                setUser(b, u, f[2], ageBucket(age), occupation, f[4], r);
             }
             if (b.userCount() == 0) throw new DataFormatException(r.file(), "empty file (no users)");
         }
@@ -143,6 +147,23 @@ public final class MovieLens {
         return b.build();
     }
 
+    /** u.occupation: one occupation a line (null when the file is absent: any occupation is accepted). */
+    private static java.util.Set<String> readOccupations(Path file) throws IOException {
+        if (!Files.exists(file)) return null;
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        try (LineReader r = LineReader.open(file, CHARSET, "MovieLens-100K occupations: one a line")) {
+            String line;
+            while ((line = r.next()) != null) {
+                noNul(line, r);
+                String o = line.trim();
+                if (o.isEmpty() || o.contains("|")) throw r.error("expected one occupation name");
+                if (!out.add(o)) throw r.error("occupation " + DataFormatException.quote(o) + " is listed twice");
+            }
+            if (out.isEmpty()) throw new DataFormatException(file, "empty file (no occupations)");
+        }
+        return out;
+    }
+
     /** u.genre: "name|index" lines with indices 0, 1, 2, …; the built-in list when the file is absent. */
     private static List<String> readGenres(Path file) throws IOException {
         if (!Files.exists(file)) return ML100K_GENRES;
@@ -187,7 +208,7 @@ public final class MovieLens {
                     occ = -1;
                 }
                 if (occ < 0 || occ >= ML1M_OCCUPATIONS.size()) throw r.error("occupation code " + DataFormatException.quote(f[3]) + " is not 0–20");
-                setUser(b, u, f[1], age, ML1M_OCCUPATIONS.get(occ), f[4]);
+                setUser(b, u, f[1], age, ML1M_OCCUPATIONS.get(occ), f[4], r);
             }
             if (b.userCount() == 0) throw new DataFormatException(r.file(), "empty file (no users)");
         }
@@ -197,8 +218,11 @@ public final class MovieLens {
             String line;
             while ((line = r.next()) != null) {
                 // The title sits between the first and the last "::", so a title is never cut.
+                noNul(line, r);
                 int a = line.indexOf("::"), z = line.lastIndexOf("::");
                 if (a < 0 || a == z) throw r.error("expected 3 fields separated by '::' (MovieID::Title::Genres)" + separatorNote(line, "::"));
+                if (line.indexOf("::", a + 2) != z) // the official titles never contain "::"
+                    throw r.error("expected 3 fields separated by '::' (MovieID::Title::Genres), got " + (2 + countOf(line, "::", a + 2)));
                 String id = id(line.substring(0, a), r, "MovieID");
                 unique(seen, id, r, "movie");
                 int i = b.item(id);
@@ -210,7 +234,10 @@ public final class MovieLens {
                     b.release(i, Releases.startOfYear(year), ReleaseSource.TITLE_YEAR);
                     b.itemFeatures().set(YEAR, i, Releases.yearBucket(year));
                 }
-                b.itemFeatures().set(GENRES, i, Field.splitMulti(line.substring(z + 2)));
+                List<String> g = Field.splitMulti(line.substring(z + 2));
+                for (String genre : g)
+                    if (!ML1M_GENRES.contains(genre)) throw r.error("genre " + DataFormatException.quote(genre) + " is not one of MovieLens-1M's 18 genres");
+                b.itemFeatures().set(GENRES, i, g);
             }
             if (b.itemCount() == 0) throw new DataFormatException(r.file(), "empty file (no movies)");
         }
@@ -227,9 +254,11 @@ public final class MovieLens {
                 .declare(OCCUPATION, Field.Kind.CATEGORICAL, occupations).declare(ZIP, Field.Kind.CATEGORICAL, null);
     }
 
-    private static void setUser(Dataset.Builder b, int u, String gender, String age, String occupation, String zip) {
+    private static void setUser(Dataset.Builder b, int u, String gender, String age, String occupation, String zip, LineReader r) {
+        String g = gender.trim();
+        if (!g.equals("M") && !g.equals("F")) throw r.error("gender " + DataFormatException.quote(gender) + " is not M or F");
         FeatureTable.Builder t = b.userFeatures();
-        t.set(GENDER, u, gender.trim()).set(AGE, u, age).set(OCCUPATION, u, occupation).set(ZIP, u, zipPrefix(zip));
+        t.set(GENDER, u, g).set(AGE, u, age).set(OCCUPATION, u, occupation).set(ZIP, u, zipPrefix(zip));
     }
 
     private static void readRatings(Path file, Dataset.Builder b, String sep, String sepName, String layout, String usersFile, String itemsFile)
@@ -245,6 +274,7 @@ public final class MovieLens {
                 if (i < 0) throw r.error("unknown movie " + DataFormatException.quote(iid) + " (not in " + itemsFile + ")");
                 float rating = GenericLayout.parseRating(r, f[2].trim());
                 if (rating < 1 || rating > 5) throw r.error("rating " + DataFormatException.quote(f[2]) + " is outside MovieLens's 1–5 stars");
+                if (!f[2].trim().matches("[1-5]")) throw r.error("rating " + DataFormatException.quote(f[2]) + " is not a whole number of stars (1–5)");
                 long ts;
                 try {
                     ts = Long.parseLong(f[3].trim());
@@ -266,6 +296,7 @@ public final class MovieLens {
 
     /** Splits on a literal separator into exactly {@code n} fields, or fails naming the layout. */
     private static String[] split(String line, String sep, int n, LineReader r, String layout) {
+        noNul(line, r);
         String[] out = new String[n];
         int start = 0, k = 0;
         while (true) {
@@ -279,6 +310,11 @@ public final class MovieLens {
             out[k++] = line.substring(start, at);
             start = at + sep.length();
         }
+    }
+
+    /** The official files are plain text: a NUL byte is damage, not data. */
+    private static void noNul(String line, LineReader r) {
+        if (line.indexOf('\0') >= 0) throw r.error("contains a NUL byte");
     }
 
     private static int countOf(String line, String sep, int from) {

@@ -129,6 +129,34 @@ class BadInputTest {
         expect(d, "movies.dat", 4, "1::Again (1995)::Drama", "movie \"1\" is listed twice (first on line 1)");
     }
 
+    /** What the official formats do not allow is rejected, not folded into a value (issue 11, item 6). */
+    @Test void ml1mStrictFields() throws IOException {
+        Path d = ml1m();
+        replaceLine(d.resolve("users.dat"), 2, "2::1e30::56::16::70072");
+        expect(d, "users.dat", 2, "2::1e30::56::16::70072", "gender \"1e30\" is not M or F");
+        replaceLine(d.resolve("users.dat"), 2, "2::M::56::16::70072");
+        replaceLine(d.resolve("movies.dat"), 4, "4::Unrated Movie (2000)::War::Drama");
+        expect(d, "movies.dat", 4, "4::Unrated Movie (2000)::War::Drama", "expected 3 fields separated by '::' (MovieID::Title::Genres), got 4");
+        replaceLine(d.resolve("movies.dat"), 4, "4::Unrated Movie (2000)::Drama|Cyberpunk");
+        expect(d, "movies.dat", 4, "4::Unrated Movie (2000)::Drama|Cyberpunk", "genre \"Cyberpunk\" is not one of MovieLens-1M's 18 genres");
+        replaceLine(d.resolve("movies.dat"), 4, "4::Unrated Movie (2000)::Drama");
+        replaceLine(d.resolve("ratings.dat"), 5, "3::2::3.5::978301968");
+        expect(d, "ratings.dat", 5, "3::2::3.5::978301968", "is not a whole number of stars (1–5)");
+        replaceLine(d.resolve("ratings.dat"), 5, "3::2::4\u0000::978301968");
+        expect(d, "ratings.dat", 5, "3::2::4\u0000::978301968", "contains a NUL byte");
+    }
+
+    @Test void ml100kStrictFields() throws IOException {
+        Path d = ml100k();
+        replaceLine(d.resolve("u.user"), 2, "2|53|X|other|94043");
+        expect(d, "u.user", 2, "2|53|X|other|94043", "gender \"X\" is not M or F");
+        replaceLine(d.resolve("u.user"), 2, "2|53|F|other|94043");
+        Fixtures.latin1(d.resolve("u.occupation"), "other\nstudent\ntechnician\nwriter\n");
+        Datasets.load(d); // every fixture occupation is listed
+        replaceLine(d.resolve("u.user"), 2, "2|53|F|astronaut|94043");
+        expect(d, "u.user", 2, "2|53|F|astronaut|94043", "occupation \"astronaut\" is not listed in u.occupation");
+    }
+
     @Test void ml1mMissingUsers() throws IOException {
         Path d = ml1m();
         Files.delete(d.resolve("users.dat"));
