@@ -3,7 +3,6 @@ package io.metarec.rec.data;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +45,10 @@ final class FeatureFiles {
             int columns = header.size();
             String[] fieldOf = new String[columns];
             int titleCol = -1, releaseCol = -1;
-            List<String> seen = new ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
             for (int c = 1; c < columns; c++) {
                 String h = header.get(c);
-                if (seen.contains(h)) throw r.error("column '" + h + "' appears twice in the header");
-                seen.add(h);
+                if (!seen.add(h)) throw r.error("column '" + h + "' appears twice in the header");
                 if (side == Side.ITEM && h.equals(TITLE)) { titleCol = c; continue; }
                 if (side == Side.ITEM && h.equals(RELEASE)) { releaseCol = c; continue; }
                 boolean multi = h.endsWith(MULTI_SUFFIX);

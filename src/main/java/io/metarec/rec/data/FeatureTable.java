@@ -116,11 +116,12 @@ public final class FeatureTable {
      */
     public static final class Builder {
         private final List<String> names = new ArrayList<>();
+        private final java.util.Map<String, Integer> index = new java.util.HashMap<>(); // name → position: linear reading with many columns
         private final List<Field.Kind> kinds = new ArrayList<>();
         private final List<List<String>> declaredOrder = new ArrayList<>();
         private final List<List<List<String>>> cells = new ArrayList<>();
 
-        public boolean hasField(String name) { return names.contains(name); }
+        public boolean hasField(String name) { return index.containsKey(name); }
 
         public List<String> fieldNames() { return List.copyOf(names); }
 
@@ -131,7 +132,8 @@ public final class FeatureTable {
         public Builder declare(String name, Field.Kind kind, List<String> order) {
             if (name == null || !Field.NAME.matcher(name).matches())
                 throw new IllegalArgumentException("field name must be letters, digits, '_' or '-', got " + (name == null ? "null" : DataFormatException.quote(name)));
-            if (names.contains(name)) throw new IllegalArgumentException("field " + name + " declared twice");
+            if (index.containsKey(name)) throw new IllegalArgumentException("field " + name + " declared twice");
+            index.put(name, names.size());
             names.add(name);
             kinds.add(kind);
             declaredOrder.add(order);
@@ -141,8 +143,9 @@ public final class FeatureTable {
 
         /** Sets the values of one row; empty strings are dropped (missing). A categorical row takes at most one. */
         public Builder set(String name, int row, List<String> values) {
-            int f = names.indexOf(name);
-            if (f < 0) throw new IllegalArgumentException("undeclared field " + name);
+            Integer at = index.get(name);
+            if (at == null) throw new IllegalArgumentException("undeclared field " + name);
+            int f = at;
             List<String> clean = new ArrayList<>(values.size());
             for (String v : values) if (v != null && !v.isEmpty()) clean.add(v);
             if (kinds.get(f) == Field.Kind.CATEGORICAL && clean.size() > 1)

@@ -44,16 +44,16 @@ public record Field(String name, Kind kind, Vocabulary vocabulary) {
 
     /** A multi-valued cell split on {@code |}, parts trimmed, empty parts dropped, duplicates kept once. */
     static List<String> splitMulti(String cell) {
-        List<String> out = new ArrayList<>();
-        if (cell == null) return out;
+        if (cell == null) return new ArrayList<>();
+        java.util.Set<String> out = new java.util.LinkedHashSet<>(); // first occurrence kept, in linear time
         int start = 0;
         for (int i = 0; i <= cell.length(); i++) {
             if (i == cell.length() || cell.charAt(i) == MULTI_SEPARATOR) {
                 String p = cell.substring(start, i).trim();
-                if (!p.isEmpty() && !out.contains(p)) out.add(p);
+                if (!p.isEmpty()) out.add(p);
                 start = i + 1;
             }
         }
-        return out;
+        return new ArrayList<>(out);
     }
 }

@@ -161,4 +161,30 @@ class GenericLayoutTest {
         assertEquals("1995-1999", Releases.yearBucket(1999));
         assertEquals("2000-2004", Releases.yearBucket(2000));
     }
+
+    /**
+     * Reading is linear in the input (issue 11's reproducers at 10× their size: one cell with a
+     * million values, a header with 20,000 columns). Both took minutes or never finished when
+     * de-duplication scanned lists; the bound is generous (a few seconds each on 2 cores) and only
+     * catches a return of quadratic time.
+     */
+    @Test
+    void hugeCellsAndWideHeadersReadInLinearTime() throws IOException {
+        Path d = tmp.resolve("wide");
+        Files.createDirectories(d);
+        StringBuilder items = new StringBuilder("item,genres[]\n1,");
+        for (int k = 0; k < 1_000_000; k++) items.append(k == 0 ? "" : "|").append('g').append(k);
+        items.append('\n');
+        StringBuilder users = new StringBuilder("user");
+        for (int c = 0; c < 20_000; c++) users.append(",f").append(c);
+        users.append('\n').append("u1").append(",x".repeat(20_000)).append('\n');
+        StringBuilder interactions = new StringBuilder("user,item,rating\n");
+        for (int i = 0; i < 20; i++) interactions.append("u1,1,").append(1 + i % 5).append('\n');
+        Files.writeString(d.resolve("items.csv"), items);
+        Files.writeString(d.resolve("users.csv"), users);
+        Files.writeString(d.resolve("interactions.csv"), interactions);
+        Dataset data = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> Datasets.load(d));
+        assertEquals(1_000_000, data.itemFeatures().values(data.itemFeatures().fieldIndex("genres"), 0).length);
+        assertEquals(20_000, data.userFeatures().fieldCount());
+    }
 }
