@@ -18,8 +18,10 @@ package io.metarec.rec.train;
  */
 public record RarityShrink(int[] counts, float mean, double kappa) {
     /**
-     * Default κ. On ML-100K (user-cold, three splits) ranking by raw predictions put films with
-     * 1–5 ratings at the top of many lists; κ = 5 is the shrinkage of the item-mean baseline.
+     * Default κ: the shrinkage of the item-mean baseline. Not tuned: with identities the item biases
+     * are already ridge-shrunk, and on ML-100K (split 1, two 5★ ratings) κ = 5 only reorders films
+     * with ~20 training ratings below those with ~60; full-catalogue Recall@20 with and without it
+     * was not compared.
      */
     public static final double DEFAULT_KAPPA = 5;
 
