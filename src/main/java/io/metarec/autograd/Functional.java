@@ -15,7 +15,46 @@ public final class Functional {
 
     /** Names of the composites, listed next to the primitive ops by {@link OpRegistry}. */
     public static final List<String> COMPOSITES = List.of(
-            "mse", "bce_with_logits", "log_sum_exp", "softmax", "log_softmax", "softmax_cross_entropy");
+            "mse", "bce_with_logits", "log_sum_exp", "softmax", "log_softmax", "softmax_cross_entropy", "solve_spd");
+
+    /**
+     * Newton–Schulz iterations of {@link #solveSpd}. Each squares the error E = I − ÂX, which
+     * starts below 1 − λmin(Â)/‖Â‖_F, so 24 iterations reach float precision for ‖Â‖_F/λmin up to
+     * ~10⁵ (for a ridge system with k unknowns, Â's diagonal is 1, ‖Â‖_F ≤ k, and λmin is bounded
+     * below by the ridge term).
+     */
+    static final int SOLVE_ITERATIONS = 24;
+
+    /**
+     * x = A⁻¹b for symmetric positive definite A: [k, k] and b [k, m], or batched [T, k, k] and
+     * [T, k, m] (small systems such as a ridge regression's normal equations, one per task).
+     * Jacobi-scaled (Â = SAS, S = diag(A)^−½), inverted by Newton–Schulz iterations X ← 2X − XÂX from
+     * X₀ = I/‖Â‖_F, then one step of iterative refinement. Only matrix products and elementwise
+     * ops: no pivoting, no division by a residual that may vanish, the same kernels on every backend,
+     * and derivatives of every order from their rules (in the limit d(A⁻¹b) = −A⁻¹·dA·A⁻¹b).
+     */
+    public static Tensor solveSpd(Tensor a, Tensor b) {
+        boolean single = a.rank() == 2;
+        if (single && b.rank() == 2) return ShapeOps.reshape(solveSpd(ShapeOps.reshape(a, 1, a.dim(0), a.dim(1)),
+                ShapeOps.reshape(b, 1, b.dim(0), b.dim(1))), b.dim(0), b.dim(1));
+        if (a.rank() != 3 || b.rank() != 3 || a.dim(1) != a.dim(2) || b.dim(0) != a.dim(0) || b.dim(1) != a.dim(1))
+            throw new ShapeException("solve_spd: needs A [k,k] with b [k,m] or A [T,k,k] with b [T,k,m], got "
+                    + a.shapeString() + " and " + b.shapeString());
+        int tasks = a.dim(0), k = a.dim(1);
+        float[] id = new float[k * k];
+        for (int i = 0; i < k; i++) id[i * k + i] = 1f;
+        Tensor eye = Tensor.of(a.backend(), id, k, k);
+        Tensor s = Elementwise.pow(Reductions.sum(Elementwise.mul(a, eye), 2, true), -0.5f); // [T, k, 1]
+        Tensor ah = Elementwise.mul(Elementwise.mul(a, s), ShapeOps.reshape(s, tasks, 1, k));
+        Tensor bh = Elementwise.mul(b, s);
+        Tensor fro = Elementwise.sqrt(Reductions.sum(Reductions.sum(Elementwise.square(ah), 2, true), 1, true));
+        Tensor x = Elementwise.div(ShapeOps.expand(eye, tasks, k, k), fro);
+        for (int i = 0; i < SOLVE_ITERATIONS; i++)
+            x = Elementwise.sub(x.mul(2f), Linalg.matmul(x, Linalg.matmul(ah, x)));
+        Tensor y = Linalg.matmul(x, bh);
+        y = Elementwise.add(y, Linalg.matmul(x, Elementwise.sub(bh, Linalg.matmul(ah, y))));
+        return Elementwise.mul(y, s);
+    }
 
     /** Mean squared error over all elements: mean((pred − target)²). */
     public static Tensor mse(Tensor pred, Tensor target) {

@@ -240,8 +240,19 @@ class OpGradientCheckTest {
         t.add(c("softmax", "axis 1", List.of(any(3, 4)), x -> Functional.softmax(x.get(0), 1)));
         t.add(c("log_softmax", "axis 0", List.of(any(3, 4)), x -> Functional.logSoftmax(x.get(0), 0)));
         t.add(c("log_softmax", "[2,3,4] axis -1", List.of(any(2, 3, 4)), x -> Functional.logSoftmax(x.get(0), -1)));
+        // A = MᵀM + 2I is symmetric positive definite for any M; A and b both differentiated
+        t.add(c("solve_spd", "[3,3] with [3,2]", List.of(any(3, 3), any(3, 2)),
+                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.of(new float[] {2, 0, 0, 0, 2, 0, 0, 0, 2}, 3, 3)), x.get(1))));
+        t.add(c("solve_spd", "batched [2,4,4] with [2,4,1]", List.of(any(2, 4, 4), any(2, 4, 1)),
+                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.of(eye(4), 4, 4).mul(3f)), x.get(1))));
         t.add(c("softmax_cross_entropy", "[4,5]", List.of(any(4, 5)), x -> Functional.softmaxCrossEntropy(x.get(0), CE_TARGETS)));
         return t;
+    }
+
+    static float[] eye(int k) {
+        float[] e = new float[k * k];
+        for (int i = 0; i < k; i++) e[i * k + i] = 1f;
+        return e;
     }
 
     // ---- coverage ---------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ class OpGradientCheckTest {
         unknown.removeAll(names);
         assertTrue(missing.isEmpty(), "ops without a gradient check (add a row to cases()): " + missing);
         assertTrue(unknown.isEmpty(), "checks for ops that are not registered: " + unknown);
-        assertEquals(47, names.size(), "the op count changed: update this number together with the table");
+        assertEquals(48, names.size(), "the op count changed: update this number together with the table");
     }
 
     /** At a tie, where central differences are meaningless, max splits the gradient evenly (as torch.amax). */
