@@ -464,7 +464,10 @@ public abstract class MetaLearner<D> {
      * configured clipping; {@code createGraph} keeps g differentiable (second order).
      */
     protected final Params descend(SupportSet s, Params fast, int steps, boolean createGraph, Guard guard, Step step) {
-        for (int k = 0; k < steps; k++) {
+        Params fitted = fitInClosedForm(s, fast, steps);
+        s = s.with(fitted);
+        fast = fast.filter(n -> !fitted.contains(n));
+        for (int k = 0; k < steps && fast.size() > 0; k++) {
             Tensor per = s.perTaskLoss(fast);
             guard.checkLoss(per, k);
             List<Tensor> g = Autograd.grad(per.rank() == 0 ? per : per.sum(), fast.tensors(), createGraph);
@@ -475,7 +478,16 @@ public abstract class MetaLearner<D> {
             for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), k, g.get(i))));
             fast = Params.of(names, next);
         }
-        return fast;
+        return fast.with(fitted);
+    }
+
+    /**
+     * What the model fits to the support in closed form ({@link MetaModel#fitInClosedForm}); the
+     * inner loop adapts the rest of {@code fast} with these in place. With 0 steps the learner does
+     * not adapt, so nothing is fitted.
+     */
+    protected final Params fitInClosedForm(SupportSet s, Params fast, int steps) {
+        return steps == 0 ? Params.empty() : model.fitInClosedForm(s.base(), s.batch(), fast);
     }
 
     /** The amount inner step {@code step} (0, 1, …) subtracts from a parameter, given its name and gradient. */

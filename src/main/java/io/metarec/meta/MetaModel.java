@@ -66,6 +66,22 @@ public interface MetaModel<D> {
     /** Predictions [N, o] (or [T, N, o] for stacked features and per-task parameters). */
     Tensor head(Params params, Tensor features);
 
+    /**
+     * Adapted parameters this model fits to a support set in closed form, before (and instead of)
+     * the inner loop's steps on them: by default none. Values are per task ([T, …] for a stack) and
+     * a differentiable function of the support and θ (a ridge regression of the user's own factors,
+     * say), so meta-training learns through them as through a gradient step; the learner's inner
+     * loop then adapts the rest with these fixed.
+     *
+     * @param params  the meta-parameters the fast weights complete
+     * @param support the embedded support set (features, targets, mask)
+     * @param fast    the fast weights before adaptation (θ's adapted part, or per-task copies of it)
+     * @return values for some of {@code fast}'s names
+     */
+    default Params fitInClosedForm(Params params, Batch support, Params fast) {
+        return Params.empty();
+    }
+
     /** The training loss of predictions against targets. */
     LossKind loss();
 

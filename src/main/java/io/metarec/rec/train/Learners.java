@@ -39,8 +39,17 @@ public final class Learners {
      * (numItems × (embeddingDim + 1): embedding, then bias; null: zero).
      */
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget, float[] itemRows) {
+        return model(c, enc, meanTarget, itemRows, (float) BiasedMf.DEFAULT_LAMBDA);
+    }
+
+    /**
+     * The same, the fold-in's ridge λ starting at {@code foldInLambda} (a factorisation's validated λ;
+     * it is meta-learned from there, and a loaded model reads its own).
+     */
+    public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget, float[] itemRows, float foldInLambda) {
         int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
-        MeluModel.Identity id = c.identity() ? new MeluModel.Identity(enc.numItems(), enc.numUsers(), itemRows) : null;
+        float fold = c.foldIn() && !c.feedback().implicit() ? foldInLambda : 0f;
+        MeluModel.Identity id = c.identity() ? new MeluModel.Identity(enc.numItems(), enc.numUsers(), itemRows, fold) : null;
         return switch (c.model()) {
             case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss(), meanTarget, id);
             case "metric" -> new MetricModel(enc.fields(), c.embeddingDim(), hidden[0], c.feedback().loss(), meanTarget, id);
