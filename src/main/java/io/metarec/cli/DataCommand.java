@@ -128,7 +128,7 @@ public final class DataCommand implements Callable<Integer> {
         boolean debug;
 
         @Override public Integer call() throws IOException {
-            if (!protocol.equals("melu")) throw new IllegalArgumentException("unknown --protocol '" + protocol + "', expected: melu");
+            if (!io.metarec.util.EnumNames.key(protocol).equals("melu")) throw new IllegalArgumentException("unknown --protocol '" + protocol + "', expected: melu");
             if (newItemsFrom != null && newItemFraction != null) throw new IllegalArgumentException("give --new-items-from or --new-item-fraction, not both");
             Path file = outFile != null ? outFile : dir.resolve(GenericLayout.SPLIT);
             if (Files.exists(file) && !force) throw new IllegalArgumentException(file + " exists (use --force to overwrite it, or --out FILE)");

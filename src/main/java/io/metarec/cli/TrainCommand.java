@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** Meta-trains one learner on a dataset's training users and saves the model. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = LearnerNames.Defaults.class,
         description = {"Meta-train a recommender on a dataset and save the model.",
                 "Trains on the training users of the split (--split, else DIR/split.csv, else the MeLU protocol),",
                 "with early stopping on held-out training users; saves the model (checkpointed at every better epoch) and a learning curve."})
@@ -30,7 +30,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "FILE", description = "split file (default: DIR/split.csv when present, else the MeLU protocol)")
     Path split;
 
-    @Option(names = "--algo", defaultValue = "maml", paramLabel = "NAME", description = "maml, fomaml, reptile, metasgd or pretrained (default: ${DEFAULT-VALUE})")
+    @Option(names = "--algo", paramLabel = "NAME", completionCandidates = LearnerNames.All.class,
+            description = "the learner: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String algo;
 
     @Option(names = {"--out", "-o"}, paramLabel = "FILE", description = "model file (default: runs/<algo>-<model>.metarec)")

@@ -184,7 +184,7 @@ public final class Experiment {
     /** The same, adapting with {@code steps} inner steps instead of the configuration's. */
     public List<Recommender> recommenders(Trained t, int steps) {
         String prefix = t.config().model().equals("melu") ? "" : t.config().model() + "-";
-        if (t.config().algo().equals("pretrained"))
+        if (t.config().kind() == io.metarec.meta.LearnerKind.PRETRAINED)
             return List.of(new LearnerRecommender(prefix + "global-model", t.learner(), tasks, 0),
                     new LearnerRecommender(prefix + "fine-tuned", t.learner(), tasks, steps));
         return List.of(new LearnerRecommender(prefix + t.config().algo(), t.learner(), tasks, steps));
