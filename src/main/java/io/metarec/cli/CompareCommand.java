@@ -47,6 +47,7 @@ public final class CompareCommand implements Callable<Integer> {
     Path plot;
 
     @Mixin RecOptions rec;
+    @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
@@ -56,7 +57,7 @@ public final class CompareCommand implements Callable<Integer> {
         for (String a : list) for (String m : families) rec.config(a).withModel(m); // validate every name before any work
         RecConfig base = rec.config(null);
         Experiment e = Experiment.prepare(data, split, base.feedback(), base.validation(), base.seed());
-        Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out);
+        Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out, progress.quiet);
         List<String> shown = EvaluateCommand.shown(metrics, r.report().metrics());
         r.report().print(System.out, shown);
         Comparison.write(r, json, plot, shown, System.out);

@@ -61,6 +61,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
     Path json;
 
+    @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
@@ -90,7 +91,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         config.put("dataset", e.data().name());
         if (baselines) {
             if (c.kind() != LearnerKind.PRETRAINED)
-                recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo(LearnerKind.PRETRAINED.cliName()), config.putArray("trained"), System.out), n));
+                recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo(LearnerKind.PRETRAINED.cliName()), config.putArray("trained"), System.out, progress.quiet), n));
             recs.addAll(Comparison.baselines(e, config, System.out));
         }
         ObjectNode doc;

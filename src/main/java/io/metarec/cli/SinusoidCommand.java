@@ -6,10 +6,6 @@ import io.metarec.meta.LearnerKind;
 import io.metarec.meta.sinusoid.SinusoidExperiment;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Config;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Result;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,8 +55,7 @@ public final class SinusoidCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results and the configuration as JSON (replaced atomically)")
     Path json;
 
-    @Option(names = "--quiet", description = "no progress bar")
-    boolean quiet;
+    @Mixin ProgressOptions progress;
 
     @Override public Integer call() throws IOException {
         Backend be = common.backend();
@@ -71,7 +66,7 @@ public final class SinusoidCommand implements Callable<Integer> {
                 String.join(", ", LearnerKind.names(run)), be.name(), config.iterations(), capsText(config),
                 config.metaBatch(), config.shots(), config.testTasks(), config.seed());
         List<Result> results = new ArrayList<>();
-        for (LearnerKind a : run) results.add(quiet ? ex.run(a, SinusoidExperiment.Progress.NONE) : withProgressBar(ex, a));
+        for (LearnerKind a : run) results.add(withProgress(ex, a, progress.quiet));
         System.out.print(SinusoidExperiment.table(results));
         if (json != null) {
             ex.writeJson(json, results);
@@ -121,16 +116,11 @@ public final class SinusoidCommand implements Callable<Integer> {
         return parts.isEmpty() ? "none" : String.join(", ", parts);
     }
 
-    /** Meta-trains one learner with a progress bar on stderr: iteration, tasks/s and the last meta-batch's loss. */
-    private static Result withProgressBar(SinusoidExperiment ex, LearnerKind a) {
-        int n = ex.config().iterationsOf(a);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "%-10s", a.cliName())).setInitialMax(n)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build()) {
-            return ex.run(a, (algo, done, total, loss, tasksPerSecond) -> {
-                bar.stepTo(done);
-                bar.setExtraMessage(String.format(Locale.ROOT, " %6.0f tasks/s  loss %.3f", tasksPerSecond, loss));
-            });
+    /** Meta-trains one learner with progress on stderr: iteration, tasks/s and the last meta-batch's loss (a bar on a terminal, else lines). */
+    private static Result withProgress(SinusoidExperiment ex, LearnerKind a, boolean quiet) {
+        if (Progress.mode(quiet) == Progress.Mode.NONE) return ex.run(a, SinusoidExperiment.Progress.NONE);
+        try (Progress.Iterations p = new Progress.Iterations(a.cliName(), ex.config().iterationsOf(a), quiet)) {
+            return ex.run(a, (algo, done, total, loss, tasksPerSecond) -> p.update(done, loss, tasksPerSecond));
         }
     }
 }

@@ -38,6 +38,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Mixin RecOptions rec;
+    @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
@@ -51,7 +52,7 @@ public final class TrainCommand implements Callable<Integer> {
         ObjectNode info = new ObjectMapper().createObjectNode();
         var learner = e.newLearner(c);
         Experiment.Trained t;
-        try (Progress p = new Progress(c.algo(), System.out) {
+        try (Progress p = new Progress(c.algo(), progress.quiet) {
             @Override public void epoch(RecTrainer.Epoch ep, boolean best) {
                 super.epoch(ep, best);
                 if (best) save(file, c, e, learner, info); // checkpoint: the best so far, atomically
