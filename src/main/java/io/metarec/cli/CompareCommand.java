@@ -52,6 +52,8 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         common.backend();
+        if (json != null) Outputs.file("--json", json); // before any work
+        if (plot != null) Outputs.file("--plot", plot);
         List<String> list = algos == null || algos.isEmpty() ? LearnerKind.names() : algos;
         List<String> families = models == null || models.isEmpty() ? List.of("melu", "metric") : models;
         for (String a : list) for (String m : families) rec.config(a).withModel(m); // validate every name before any work

@@ -44,6 +44,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         common.backend();
+        Outputs.directory("--out", out); // before any work
+        Outputs.file("--out", out.resolve("results.json"));
+        Outputs.file("--out", out.resolve("compare.png"));
         if (data != null && profile != null) throw new IllegalArgumentException("give --data or --profile, not both");
         SyntheticConfig.Profile p = profile == null ? SyntheticConfig.Profile.REALISTIC : SyntheticConfig.Profile.parse(profile);
         Path data = this.data;

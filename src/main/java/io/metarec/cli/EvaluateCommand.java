@@ -66,6 +66,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         common.backend();
+        if (json != null) Outputs.file("--json", json); // before any work
         List<Integer> sizes = givenN == null ? null : givenN(givenN); // bad values fail before any work
         SavedModel m = SavedModel.load(model);
         RecConfig c = m.config();

@@ -59,6 +59,7 @@ public final class SinusoidCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Backend be = common.backend();
+        if (json != null) Outputs.file("--json", json); // before any work
         Config config = config();
         List<LearnerKind> run = algorithms();
         SinusoidExperiment ex = new SinusoidExperiment(config);

@@ -34,8 +34,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "the learner: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String algo;
 
-    @Option(names = {"--out", "-o"}, paramLabel = "FILE", description = "model file (default: runs/<algo>-<model>.metarec)")
+    @Option(names = {"--out", "-o"}, paramLabel = "FILE", description = "model file (default: runs/<algo>-<model>.metarec); refused if it exists, unless --force")
     Path out;
+
+    @Option(names = "--force", description = "replace an existing model file (and its learning curve)")
+    boolean force;
 
     @Mixin RecOptions rec;
     @Mixin ProgressOptions progress;
@@ -45,6 +48,9 @@ public final class TrainCommand implements Callable<Integer> {
         common.backend();
         RecConfig c = rec.config(algo);
         Path file = out != null ? out : Path.of("runs", c.algo() + "-" + c.model() + ".metarec");
+        Path curve = curveOf(file);
+        Outputs.newFile("--out", file, force); // before any work: a directory, an unwritable folder or an existing model fail now
+        Outputs.file("--out", curve);
         Experiment e = Experiment.prepare(data, split, c.feedback(), c.validation(), c.seed());
         System.out.printf(Locale.ROOT, "%s: %d users, %d items, %d interactions; %d training users, %d for validation%n",
                 e.data().name(), e.data().numUsers(), e.data().numItems(), e.data().interactions().size(),
@@ -74,13 +80,17 @@ public final class TrainCommand implements Callable<Integer> {
         info.put("train_users", e.trainTasks().size());
         info.put("split", e.split().description());
         save(file, c, e, t.learner(), info);
-        Path curve = Path.of(file.toString().replaceFirst("\\.metarec$", "") + ".curve.png");
         Charts.learningCurve(c.algo() + " on " + e.data().name(), t.history(), curve);
         System.out.printf(Locale.ROOT, "model written to %s (best epoch %d of %d, %.0f s); learning curve %s%n", file,
                 t.history().bestEpoch(), t.history().epochs().size(), t.seconds(), curve);
         System.out.println("next: metarec evaluate --model " + file + " --data " + data + "   (cold-start users: "
                 + e.split().tasks(Scenario.USER_COLD).size() + ")");
         return 0;
+    }
+
+    /** The learning curve's file beside the model: m.metarec → m.curve.png. */
+    static Path curveOf(Path model) {
+        return Path.of(model.toString().replaceFirst("\\.metarec$", "") + ".curve.png");
     }
 
     private static void save(Path file, RecConfig c, Experiment e, io.metarec.meta.MetaLearner<io.metarec.rec.model.Examples> learner, ObjectNode info) {
