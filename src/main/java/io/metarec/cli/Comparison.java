@@ -50,6 +50,7 @@ final class Comparison {
         }
         out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", label, t.history().epochs().size(),
                 t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
+        if (t.history().diverged()) out.println(label + ": note: " + TrainCommand.divergenceNote(t));
         ObjectNode o = trained.addObject();
         o.put("algo", c.algo());
         o.put("model", c.model());

@@ -72,6 +72,10 @@ public final class TrainCommand implements Callable<Integer> {
         for (RecTrainer.Epoch ep : t.history().epochs())
             System.out.printf(Locale.ROOT, "  epoch %2d  train %.4f  validation %.4f  %.0f tasks/s%s%n", ep.epoch(), ep.trainLoss(),
                     ep.validationLoss(), ep.tasksPerSecond(), ep.epoch() == t.history().bestEpoch() ? "  ← kept" : "");
+        if (t.history().diverged()) {
+            System.err.println("metarec train: note: " + divergenceNote(t));
+            info.put("diverged_epoch", t.history().divergedEpoch());
+        }
         info.put("trained_at", Instant.now().toString());
         info.put("best_epoch", t.history().bestEpoch());
         info.put("validation_loss", t.history().bestValidationLoss());
@@ -86,6 +90,12 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("next: metarec evaluate --model " + file + " --data " + data + "   (cold-start users: "
                 + e.split().tasks(Scenario.USER_COLD).size() + ")");
         return 0;
+    }
+
+    /** The line about a run that diverged after a better epoch: where, why, what was kept, what to change. */
+    static String divergenceNote(Experiment.Trained t) {
+        return String.format(Locale.ROOT, "training diverged in epoch %d (%s); kept epoch %d, the best before it; %s", t.history().divergedEpoch(),
+                t.history().divergence(), t.history().bestEpoch(), Experiment.divergenceAdvice(t.config()));
     }
 
     /** The learning curve's file beside the model: m.metarec → m.curve.png. */

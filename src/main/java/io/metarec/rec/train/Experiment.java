@@ -167,9 +167,36 @@ public final class Experiment {
     public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener) {
         long t0 = System.nanoTime();
         TaskFactory.Training how = training(c);
-        RecTrainer.History h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
-                new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+        RecTrainer.History h;
+        try {
+            h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
+                    new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+        } catch (TrainingDivergedException x) {
+            throw x.withAdvice(divergenceAdvice(c));
+        }
         return new Trained(c, learner, h, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Rates more than this many times the default preset's are suspects when training diverges. */
+    static final double SUSPECT_RATE = 3;
+
+    /**
+     * What to change when training with {@code c} diverged: the learning rate(s) far above the
+     * defaults (--outer-lr, --inner-lr), else both.
+     */
+    public static String divergenceAdvice(RecConfig c) {
+        RecConfig d = RecConfig.defaults();
+        String outer = "--outer-lr (" + number(c.outerLr()) + "; the default is " + number(d.outerLr()) + ")";
+        String inner = "--inner-lr (" + number(c.innerLr()) + "; the default is " + number(d.innerLr()) + ")";
+        boolean o = c.outerLr() > SUSPECT_RATE * d.outerLr(), i = c.innerLr() > SUSPECT_RATE * d.innerLr();
+        if (o && i) return "lower " + outer + " and " + inner;
+        if (o) return "lower " + outer;
+        if (i) return "lower " + inner;
+        return "lower " + outer + " or " + inner;
+    }
+
+    private static String number(float v) {
+        return new java.math.BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
     }
 
     /**
