@@ -4,7 +4,6 @@ import io.metarec.backend.cpu.ScalarBackend;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +55,7 @@ public final class Backends {
      * @throws BackendUnavailableException when the named backend cannot run here (with the reason)
      */
     public static Backend select(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
+        String n = io.metarec.util.EnumNames.key(name); // cpu-scalar, CPU_SCALAR, …
         return switch (n) {
             case "cpu-scalar" -> new ScalarBackend();
             case "cpu" -> cpu();

@@ -1,7 +1,7 @@
 package io.metarec.cli;
 
 import io.metarec.rec.train.Experiment;
-import io.metarec.rec.train.Learners;
+import io.metarec.meta.LearnerKind;
 import io.metarec.rec.train.RecConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** All learners and baselines on one split: one table per scenario, JSON and a chart. */
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = LearnerNames.Defaults.class,
         description = {"Compare all meta-learners and baselines on one split: tables, JSON and a chart.",
                 "Trains every meta-learner and the pretrained model, for both model families, evaluates them with the baselines",
                 "(global mean, item mean, bias and MF with the user fitted on the support set, popularity, global model without adaptation,",
@@ -27,7 +27,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "FILE", description = "split file (default: DIR/split.csv when present, else the MeLU protocol)")
     Path split;
 
-    @Option(names = "--algos", paramLabel = "A,A", split = ",", description = "learners to train (default: maml,fomaml,reptile,metasgd,pretrained)")
+    @Option(names = "--algos", paramLabel = "A,A", split = ",", completionCandidates = LearnerNames.All.class,
+            description = "learners to train, of ${COMPLETION-CANDIDATES} (default: all of them)")
     List<String> algos;
 
     @Option(names = "--models", paramLabel = "M,M", split = ",", description = "model families (default: melu,metric; the metric model's rows are named metric-<algo>)")
@@ -46,16 +47,19 @@ public final class CompareCommand implements Callable<Integer> {
     Path plot;
 
     @Mixin RecOptions rec;
+    @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
         common.backend();
-        List<String> list = algos == null || algos.isEmpty() ? Learners.ALL : algos;
+        if (json != null) Outputs.file("--json", json); // before any work
+        if (plot != null) Outputs.file("--plot", plot);
+        List<String> list = algos == null || algos.isEmpty() ? LearnerKind.names() : algos;
         List<String> families = models == null || models.isEmpty() ? List.of("melu", "metric") : models;
         for (String a : list) for (String m : families) rec.config(a).withModel(m); // validate every name before any work
         RecConfig base = rec.config(null);
         Experiment e = Experiment.prepare(data, split, base.feedback(), base.validation(), base.seed());
-        Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out);
+        Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out, progress.quiet);
         List<String> shown = EvaluateCommand.shown(metrics, r.report().metrics());
         r.report().print(System.out, shown);
         Comparison.write(r, json, plot, shown, System.out);

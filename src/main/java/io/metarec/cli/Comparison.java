@@ -22,14 +22,15 @@ final class Comparison {
     record Result(Report report, ObjectNode config) {}
 
     /** Trains each algorithm for each model family (in that order) and evaluates all with the baselines. */
-    static Result run(Experiment e, RecConfig base, List<String> models, List<String> algos, boolean baselines, boolean catalogue, PrintStream out) {
+    static Result run(Experiment e, RecConfig base, List<String> models, List<String> algos, boolean baselines, boolean catalogue, PrintStream out,
+                      boolean quiet) {
         List<Recommender> recs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode();
         config.set("base", json.valueToTree(base));
         ArrayNode trained = config.putArray("trained");
         for (String model : models)
-            for (String algo : algos) recs.addAll(e.recommenders(train(e, base.withModel(model).withAlgo(algo), trained, out)));
+            for (String algo : algos) recs.addAll(e.recommenders(train(e, base.withModel(model).withAlgo(algo), trained, out, quiet)));
         if (baselines) recs.addAll(baselines(e, config, out));
         out.println("evaluating " + recs.size() + " recommenders on " + e.split().tasks(io.metarec.rec.split.Scenario.WARM).size() + " + "
                 + e.split().tasks(io.metarec.rec.split.Scenario.USER_COLD).size() + " + " + e.split().tasks(io.metarec.rec.split.Scenario.ITEM_COLD).size()
@@ -40,15 +41,16 @@ final class Comparison {
         return new Result(r, config);
     }
 
-    /** Trains {@code c} on the experiment with a progress bar, prints one line about it and records it in {@code trained}. */
-    static Experiment.Trained train(Experiment e, RecConfig c, ArrayNode trained, PrintStream out) {
+    /** Trains {@code c} on the experiment with progress on stderr (unless quiet), prints one line about it and records it in {@code trained}. */
+    static Experiment.Trained train(Experiment e, RecConfig c, ArrayNode trained, PrintStream out, boolean quiet) {
         String label = c.model().equals("melu") ? c.algo() : c.model() + "-" + c.algo();
         Experiment.Trained t;
-        try (Progress p = new Progress(label, out)) {
+        try (Progress p = new Progress(label, quiet)) {
             t = e.train(c, p);
         }
         out.printf(Locale.ROOT, "%s: %d epochs in %.0f s, best epoch %d (validation loss %.4f)%s%n", label, t.history().epochs().size(),
                 t.seconds(), t.history().bestEpoch(), t.history().bestValidationLoss(), t.history().stoppedEarly() ? ", stopped early" : "");
+        if (t.history().diverged()) out.println(label + ": note: " + TrainCommand.divergenceNote(t));
         ObjectNode o = trained.addObject();
         o.put("algo", c.algo());
         o.put("model", c.model());

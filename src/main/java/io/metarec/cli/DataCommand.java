@@ -71,6 +71,7 @@ public final class DataCommand implements Callable<Integer> {
 
         @Override public Integer call() throws IOException {
             SyntheticConfig c = SyntheticConfig.of(users, items, seed, SyntheticConfig.Profile.parse(profile));
+            Outputs.directory("--out", out);
             long t0 = System.nanoTime();
             DatasetDirectory.Written w = Synthetic.write(c, out, force);
             Dataset d = Datasets.load(out);
@@ -128,10 +129,11 @@ public final class DataCommand implements Callable<Integer> {
         boolean debug;
 
         @Override public Integer call() throws IOException {
-            if (!protocol.equals("melu")) throw new IllegalArgumentException("unknown --protocol '" + protocol + "', expected: melu");
+            if (!io.metarec.util.EnumNames.key(protocol).equals("melu")) throw new IllegalArgumentException("unknown --protocol '" + protocol + "', expected: melu");
             if (newItemsFrom != null && newItemFraction != null) throw new IllegalArgumentException("give --new-items-from or --new-item-fraction, not both");
             Path file = outFile != null ? outFile : dir.resolve(GenericLayout.SPLIT);
-            if (Files.exists(file) && !force) throw new IllegalArgumentException(file + " exists (use --force to overwrite it, or --out FILE)");
+            Outputs.file("--out", file);
+            if (Files.exists(file) && !force) throw new IllegalArgumentException("--out: " + file + " exists (use --force to overwrite it, or --out FILE)");
             MeluProtocol.ItemCutoff cutoff = newItemsFrom != null ? MeluProtocol.ItemCutoff.fromYear(newItemsFrom)
                     : new MeluProtocol.ItemCutoff.NewestFraction(newItemFraction != null ? newItemFraction : MeluProtocol.DEFAULT_NEW_ITEMS_PERCENT / 100.0);
             MeluProtocol p = new MeluProtocol(seed, newUsers, heldOut, cutoff, 13, 100, 10);
@@ -159,6 +161,8 @@ public final class DataCommand implements Callable<Integer> {
         @Override public Integer call() throws IOException {
             if (dir.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
                 throw new IllegalArgumentException("--out must differ from the source directory");
+            Outputs.directory("--out", out);
+            DatasetDirectory.checkTarget(out, force); // before reading the source
             Dataset d = Datasets.load(dir);
             DatasetDirectory.Written w = DatasetDirectory.write(out, force, tmp -> GenericLayout.write(d, tmp));
             System.out.printf(Locale.ROOT, "converted %s (%s: %d users, %d items, %d interactions) to %s in the generic layout: %s%n",

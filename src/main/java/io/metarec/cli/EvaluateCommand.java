@@ -2,6 +2,7 @@ package io.metarec.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metarec.meta.LearnerKind;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.Scenario;
@@ -60,10 +61,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
     Path json;
 
+    @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
         common.backend();
+        if (json != null) Outputs.file("--json", json); // before any work
         List<Integer> sizes = givenN == null ? null : givenN(givenN); // bad values fail before any work
         SavedModel m = SavedModel.load(model);
         RecConfig c = m.config();
@@ -75,7 +78,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         int n = steps != null ? steps : c.innerSteps();
         if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
         List<Recommender> recs = new ArrayList<>();
-        if (c.algo().equals("pretrained")) {
+        if (c.kind() == LearnerKind.PRETRAINED) {
             recs.add(new LearnerRecommender("global-model", m.learner(), e.tasks(), 0));
             recs.add(new LearnerRecommender("fine-tuned", m.learner(), e.tasks(), n));
         } else {
@@ -88,8 +91,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         config.put("split", e.split().description());
         config.put("dataset", e.data().name());
         if (baselines) {
-            if (!c.algo().equals("pretrained"))
-                recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo("pretrained"), config.putArray("trained"), System.out), n));
+            if (c.kind() != LearnerKind.PRETRAINED)
+                recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo(LearnerKind.PRETRAINED.cliName()), config.putArray("trained"), System.out, progress.quiet), n));
             recs.addAll(Comparison.baselines(e, config, System.out));
         }
         ObjectNode doc;

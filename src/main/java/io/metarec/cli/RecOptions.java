@@ -53,7 +53,8 @@ public final class RecOptions {
     @Option(names = "--validation", paramLabel = "SHARE", description = "share of training users held out for early stopping (default 0.1)")
     Double validation;
 
-    @Option(names = "--execution", paramLabel = "MODE", description = "per-task (threads across tasks), batched (tasks stacked in the same kernels) or auto")
+    @Option(names = "--execution", paramLabel = "MODE", completionCandidates = LearnerNames.Executions.class,
+            description = "${COMPLETION-CANDIDATES}: per-task = threads across tasks, batched = tasks stacked in the same kernels (any case; PER_TASK works too)")
     String execution;
 
     @Option(names = "--seed", paramLabel = "S", description = "seed of initialisation, task order and negative sampling (default 1)")
@@ -81,7 +82,7 @@ public final class RecOptions {
 
     /** The configuration for {@code algo} (null: the preset's). */
     public RecConfig config(String algo) {
-        RecConfig b = switch (preset) {
+        RecConfig b = switch (io.metarec.util.EnumNames.key(preset)) {
             case "default" -> RecConfig.defaults();
             case "melu" -> RecConfig.meluPaper();
             default -> throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; valid: default, melu");
@@ -93,12 +94,7 @@ public final class RecOptions {
                     : Feedback.implicit(positiveThreshold != null ? positiveThreshold : Feedback.DEFAULT_THRESHOLD,
                     negatives != null ? negatives : Feedback.DEFAULT_NEGATIVES);
         }
-        LearnerConfig.Execution ex = execution == null ? b.execution() : switch (execution.toLowerCase(java.util.Locale.ROOT)) {
-            case "per-task", "per_task" -> LearnerConfig.Execution.PER_TASK;
-            case "batched" -> LearnerConfig.Execution.BATCHED;
-            case "auto" -> LearnerConfig.Execution.AUTO;
-            default -> throw new IllegalArgumentException("--execution: unknown mode '" + execution + "'; valid: per-task, batched, auto");
-        };
+        LearnerConfig.Execution ex = execution == null ? b.execution() : execution(execution);
         return new RecConfig(model != null ? model : b.model(), embeddingDim != null ? embeddingDim : b.embeddingDim(),
                 hidden != null ? hidden : b.hidden(), fb, algo != null ? algo : b.algo(),
                 innerSteps != null ? innerSteps : b.innerSteps(), innerLr != null ? innerLr : b.innerLr(),
@@ -108,6 +104,15 @@ public final class RecOptions {
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
                 variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
                 refit != null ? refit : b.refit());
+    }
+
+    /** Parses --execution (per-task, batched, auto; any case, - or _). */
+    static LearnerConfig.Execution execution(String s) {
+        try {
+            return LearnerConfig.Execution.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--execution: " + e.getMessage());
+        }
     }
 
     static List<String> csv(String s) {

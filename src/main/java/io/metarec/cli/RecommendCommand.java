@@ -2,6 +2,7 @@ package io.metarec.cli;
 
 import io.metarec.rec.data.CsvFile;
 import io.metarec.rec.data.DataFormatException;
+import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.train.Recommendations;
@@ -52,7 +53,12 @@ public final class RecommendCommand implements Callable<Integer> {
         SavedModel m = SavedModel.load(model);
         FeatureEncoder enc = m.encoder();
         FeatureEncoder.UserProfile profile = profile(enc, userFeatures);
-        Map<Integer, Float> rated = readRatings(m);
+        Map<Integer, Float> rated;
+        try {
+            rated = readRatings(m);
+        } catch (DataFormatException e) { // name the flag too: the file is the user's --ratings
+            throw new IllegalArgumentException("--ratings: " + e.getMessage(), e);
+        }
         int[] items = rated.keySet().stream().mapToInt(Integer::intValue).toArray();
         float[] targets = new float[items.length];
         for (int i = 0; i < items.length; i++) {
@@ -78,6 +84,7 @@ public final class RecommendCommand implements Callable<Integer> {
 
     private Map<Integer, Float> readRatings(SavedModel m) throws IOException {
         Map<Integer, Float> out = new LinkedHashMap<>();
+        float[] range = m.ratingRange();
         try (CsvFile f = CsvFile.open(ratings, "the new user's ratings (CSV: item,rating)", true)) {
             List<String> header = f.next();
             if (header == null) throw new DataFormatException(ratings, "is empty; expected a header 'item,rating' and at least one rating");
@@ -94,11 +101,20 @@ public final class RecommendCommand implements Callable<Integer> {
                     throw f.error("rating '" + row.get(cr) + "' is not a number");
                 }
                 if (!Float.isFinite(r)) throw f.error("rating '" + row.get(cr) + "' is not a finite number");
+                if (range != null && !(r >= range[0] && r <= range[1]))
+                    throw f.error("rating '" + row.get(cr) + "' is outside the model's rating scale " + number(range[0]) + " to " + number(range[1])
+                            + " (its training ratings')");
+                if (!(Math.abs(r) <= Dataset.MAX_RATING))
+                    throw f.error("rating '" + row.get(cr) + "' is out of range (ratings must be within ±" + (long) Dataset.MAX_RATING + ")");
                 out.put(item, r);
             }
         }
         if (out.isEmpty()) throw new DataFormatException(ratings, "has no ratings; the model needs at least one to adapt");
         return out;
+    }
+
+    private static String number(float v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Float.toString(v);
     }
 
     /** Parses FIELD=VALUE pairs; notes values the model does not know (they count as missing). */

@@ -2,14 +2,10 @@ package io.metarec.cli;
 
 import io.metarec.backend.Backend;
 import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LearnerKind;
 import io.metarec.meta.sinusoid.SinusoidExperiment;
-import io.metarec.meta.sinusoid.SinusoidExperiment.Algo;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Config;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Result;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,8 +28,8 @@ import java.util.concurrent.Callable;
 public final class SinusoidCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 
-    @Option(names = "--algo", defaultValue = "all", paramLabel = "NAME[,NAME…]", split = ",",
-            description = "maml, fomaml, reptile, metasgd, metalstm, leo, pretrained or all (default: all); the pretrained baseline always runs")
+    @Option(names = "--algo", defaultValue = "all", paramLabel = "NAME[,NAME…]", split = ",", completionCandidates = LearnerNames.AllAndAll.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); the pretrained baseline always runs")
     List<String> algos;
 
     @Option(names = "--iterations", paramLabel = "N", description = "meta-training iterations (meta-batches) per learner (default: 20000)")
@@ -52,25 +48,26 @@ public final class SinusoidCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "seed of the task streams and initialisations (default: 0)")
     Long seed;
 
-    @Option(names = "--execution", paramLabel = "MODE", description = "PER_TASK (threads over tasks) or BATCHED (tasks stacked in the same kernels; default)")
-    LearnerConfig.Execution execution;
+    @Option(names = "--execution", paramLabel = "MODE", completionCandidates = LearnerNames.ExplicitExecutions.class,
+            description = "${COMPLETION-CANDIDATES}: per-task = threads over tasks, batched = tasks stacked in the same kernels (default; any case, PER_TASK works too)")
+    String execution;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results and the configuration as JSON (replaced atomically)")
     Path json;
 
-    @Option(names = "--quiet", description = "no progress bar")
-    boolean quiet;
+    @Mixin ProgressOptions progress;
 
     @Override public Integer call() throws IOException {
         Backend be = common.backend();
+        if (json != null) Outputs.file("--json", json); // before any work
         Config config = config();
-        List<Algo> run = algorithms();
+        List<LearnerKind> run = algorithms();
         SinusoidExperiment ex = new SinusoidExperiment(config);
         System.out.printf(Locale.ROOT, "sinusoid: %s, backend %s, %d iterations (caps %s), meta-batch %d, %d shots, %d held-out tasks, seed %d%n",
-                String.join(", ", run.stream().map(a -> a.cliName).toList()), be.name(), config.iterations(), capsText(config),
+                String.join(", ", LearnerKind.names(run)), be.name(), config.iterations(), capsText(config),
                 config.metaBatch(), config.shots(), config.testTasks(), config.seed());
         List<Result> results = new ArrayList<>();
-        for (Algo a : run) results.add(quiet ? ex.run(a, SinusoidExperiment.Progress.NONE) : withProgressBar(ex, a));
+        for (LearnerKind a : run) results.add(withProgress(ex, a, progress.quiet));
         System.out.print(SinusoidExperiment.table(results));
         if (json != null) {
             ex.writeJson(json, results);
@@ -82,41 +79,49 @@ public final class SinusoidCommand implements Callable<Integer> {
     Config config() {
         Config c = Config.defaults();
         if (iterations != null) c = c.withIterations(iterations);
-        for (Map.Entry<String, Integer> e : caps.entrySet()) c = c.withCap(Algo.parse(e.getKey()), e.getValue());
+        for (Map.Entry<String, Integer> e : caps.entrySet()) c = c.withCap(LearnerKind.parse(e.getKey()), e.getValue());
         if (metaBatch != null) c = c.withMetaBatch(metaBatch);
         if (testTasks != null) c = c.withTestTasks(testTasks);
         if (seed != null) c = c.withSeed(seed);
-        if (execution != null) c = c.withExecution(execution);
+        if (execution != null) {
+            LearnerConfig.Execution ex = RecOptions.execution(execution);
+            if (ex == LearnerConfig.Execution.AUTO)
+                throw new IllegalArgumentException("--execution: the sinusoid benchmark runs per-task or batched, not auto");
+            c = c.withExecution(ex);
+        }
         return c;
     }
 
     /** The requested learners, then the pretrained baseline (once, last). */
-    List<Algo> algorithms() {
-        List<Algo> out = new ArrayList<>();
+    List<LearnerKind> algorithms() {
+        List<LearnerKind> out = new ArrayList<>();
         for (String name : algos) {
-            List<Algo> these = name.trim().equalsIgnoreCase("all") ? Algo.metaLearners() : List.of(Algo.parse(name));
-            for (Algo a : these) if (!out.contains(a) && a != Algo.PRETRAINED) out.add(a);
+            List<LearnerKind> these = name.trim().equalsIgnoreCase("all") ? LearnerKind.metaLearners() : List.of(parse(name));
+            for (LearnerKind a : these) if (!out.contains(a) && a.isMeta()) out.add(a);
         }
-        out.add(Algo.PRETRAINED);
+        out.add(LearnerKind.PRETRAINED);
         return out;
+    }
+
+    private static LearnerKind parse(String name) {
+        try {
+            return LearnerKind.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " or all");
+        }
     }
 
     private static String capsText(Config c) {
         List<String> parts = new ArrayList<>();
-        c.caps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> parts.add(e.getKey().cliName + "=" + e.getValue()));
+        c.caps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> parts.add(e.getKey().cliName() + "=" + e.getValue()));
         return parts.isEmpty() ? "none" : String.join(", ", parts);
     }
 
-    /** Meta-trains one learner with a progress bar on stderr: iteration, tasks/s and the last meta-batch's loss. */
-    private static Result withProgressBar(SinusoidExperiment ex, Algo a) {
-        int n = ex.config().iterationsOf(a);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "%-10s", a.cliName)).setInitialMax(n)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build()) {
-            return ex.run(a, (algo, done, total, loss, tasksPerSecond) -> {
-                bar.stepTo(done);
-                bar.setExtraMessage(String.format(Locale.ROOT, " %6.0f tasks/s  loss %.3f", tasksPerSecond, loss));
-            });
+    /** Meta-trains one learner with progress on stderr: iteration, tasks/s and the last meta-batch's loss (a bar on a terminal, else lines). */
+    private static Result withProgress(SinusoidExperiment ex, LearnerKind a, boolean quiet) {
+        if (Progress.mode(quiet) == Progress.Mode.NONE) return ex.run(a, SinusoidExperiment.Progress.NONE);
+        try (Progress.Iterations p = new Progress.Iterations(a.cliName(), ex.config().iterationsOf(a), quiet)) {
+            return ex.run(a, (algo, done, total, loss, tasksPerSecond) -> p.update(done, loss, tasksPerSecond));
         }
     }
 }

@@ -34,7 +34,17 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
          * stack pads every task to the longest: the synthetic demo's MAML trained 2.3× slower stacked
          * (55 s vs 24 s), so per task is the CPU default; choose BATCHED explicitly for uniform tasks.
          */
-        AUTO
+        AUTO;
+
+        /** The mode spelled {@code s}: per-task, batched or auto, case-insensitive, {@code _} or {@code -} ({@code PER_TASK} too). */
+        public static Execution parse(String s) {
+            return io.metarec.util.EnumNames.parse(Execution.class, s, "execution mode");
+        }
+
+        /** The command-line spelling (per-task, batched, auto). */
+        public String label() {
+            return io.metarec.util.EnumNames.label(this);
+        }
     }
 
     public enum NonFinitePolicy { FAIL, SKIP }

@@ -83,6 +83,14 @@ class RecCommandsTest extends CapturedCli {
         assertTrue(err.toString().contains("line 2") && err.toString().contains("five"), err.toString());
         assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", bad.toString(), "--user-features", "shoe=42"));
         assertTrue(err.toString().contains("shoe"), err.toString());
+        // a rating outside the training data's scale (1–5 here) is an input error naming the flag, file, line and field
+        for (String r : new String[] {"1e30", "6", "0", "-1"}) {
+            Files.writeString(bad, "item,rating\n1,5\n2," + r + "\n");
+            assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", bad.toString()), r);
+            String e = err.toString();
+            assertTrue(e.contains("--ratings: ") && e.contains("bad.csv line 3") && e.contains("rating '" + r + "' is outside the model's rating scale 1 to 5"), e);
+            assertEquals(1, e.lines().count(), e);
+        }
     }
 
     @Test

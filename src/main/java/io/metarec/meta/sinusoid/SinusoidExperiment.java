@@ -3,6 +3,7 @@ package io.metarec.meta.sinusoid;
 import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.Batch;
 import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LearnerKind;
 import io.metarec.meta.LossKind;
 import io.metarec.meta.Leo;
 import io.metarec.meta.Maml;
@@ -11,7 +12,6 @@ import io.metarec.meta.MetaLstm;
 import io.metarec.meta.MetaSgd;
 import io.metarec.meta.MlpRegression;
 import io.metarec.meta.NonFiniteException;
-import io.metarec.meta.Order;
 import io.metarec.meta.Pretrained;
 import io.metarec.meta.Reptile;
 import io.metarec.meta.Task;
@@ -42,57 +42,14 @@ import java.util.Map;
  * Held-out tasks have {@link Config#testQueryPoints} query points (100 by default; Finn's code uses
  * K): more points lower the noise of each task's MSE without changing its expectation.
  *
- * <p>Per-learner hyper-parameters ({@link #learner}): see {@link Algo}.
+ * <p>Per-learner hyper-parameters: see {@link #learner}. The learners and their names are
+ * {@link LearnerKind}'s, as on the recommendation path.
  */
 public final class SinusoidExperiment {
     /** MLP sizes of the benchmark. */
     public static final int[] SIZES = {1, 40, 40, 1};
     /** Finn et al.'s inner step size α. */
     public static final float ALPHA = 0.01f;
-
-    /** The learners of the benchmark, with their command-line names and settings (all: Adam, {@link Config#outerLr}). */
-    public enum Algo {
-        /** MAML, second order: 1 inner SGD step with α = 0.01 during meta-training (Finn et al.). */
-        MAML("maml"),
-        /** First-order MAML: as MAML without the second-order term. */
-        FOMAML("fomaml"),
-        /** Reptile: 5 inner SGD steps with α = 0.01; Adam on the pseudo-gradient θ − φ (Nichol et al.). */
-        REPTILE("reptile"),
-        /** Meta-SGD: per-element step sizes initialised to α = 0.01, 1 inner step, second order (Li et al.). */
-        METASGD("metasgd"),
-        /** Meta-LSTM: LSTM optimizer of width 20, 1 inner step during meta-training, first order as the paper. */
-        METALSTM("metalstm"),
-        /**
-         * LEO: latent 16, 3 latent + 3 fine-tuning steps during meta-training, second order, inner
-         * gradients clipped to norm 10; the latent step size starts at 0.1 (the paper's 1 diverges here:
-         * squared errors of amplitude-5 sinusoids give far larger latent gradients than its softmax
-         * losses), the weights' at α = 0.01; Adam at most {@link #LEO_MAX_OUTER_LR}.
-         */
-        LEO("leo"),
-        /**
-         * The baseline: trained jointly on the same tasks' examples (no inner loop), then fine-tuned with
-         * plain SGD; its step size is tuned on validation tasks (Finn et al. tuned it too).
-         */
-        PRETRAINED("pretrained");
-
-        public final String cliName;
-
-        Algo(String cliName) {
-            this.cliName = cliName;
-        }
-
-        /** The algorithm called {@code name} on the command line. */
-        public static Algo parse(String name) {
-            for (Algo a : values())
-                if (a.cliName.equalsIgnoreCase(name.trim())) return a;
-            throw new IllegalArgumentException("unknown algorithm '" + name + "'; choose maml, fomaml, reptile, metasgd, metalstm, leo, pretrained or all");
-        }
-
-        /** The meta-learners (every algorithm but the baseline). */
-        public static List<Algo> metaLearners() {
-            return List.of(MAML, FOMAML, REPTILE, METASGD, METALSTM, LEO);
-        }
-    }
 
     /**
      * @param iterations      meta-training iterations (meta-batches) per learner
@@ -106,13 +63,13 @@ public final class SinusoidExperiment {
      * @param seed            seed of the task streams and of every initialisation
      * @param execution       how meta-batches run (PER_TASK threads or BATCHED kernels)
      */
-    public record Config(int iterations, Map<Algo, Integer> caps, int metaBatch, int shots, int queryPoints, int testTasks,
+    public record Config(int iterations, Map<LearnerKind, Integer> caps, int metaBatch, int shots, int queryPoints, int testTasks,
                          int testQueryPoints, float outerLr, long seed, LearnerConfig.Execution execution) {
         public Config {
             if (iterations < 1) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
             caps = Map.copyOf(caps);
             caps.forEach((a, n) -> {
-                if (n < 1) throw new IllegalArgumentException("iteration cap of " + a.cliName + " must be at least 1, got " + n);
+                if (n < 1) throw new IllegalArgumentException("iteration cap of " + a.cliName() + " must be at least 1, got " + n);
             });
             if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
             if (shots < 1 || queryPoints < 1 || testQueryPoints < 1)
@@ -130,18 +87,18 @@ public final class SinusoidExperiment {
          * examples).
          */
         public static Config defaults() {
-            return new Config(20_000, Map.of(Algo.METALSTM, 2_000, Algo.LEO, 5_000), 25, 10, 10, 600, 100, 1e-3f, 0L,
+            return new Config(20_000, Map.of(LearnerKind.METALSTM, 2_000, LearnerKind.LEO, 5_000), 25, 10, 10, 600, 100, 1e-3f, 0L,
                     LearnerConfig.Execution.BATCHED);
         }
 
         /** How many iterations a learner trains for. */
-        public int iterationsOf(Algo a) {
+        public int iterationsOf(LearnerKind a) {
             return Math.min(iterations, caps.getOrDefault(a, Integer.MAX_VALUE));
         }
 
         public Config withIterations(int v) { return new Config(v, caps, metaBatch, shots, queryPoints, testTasks, testQueryPoints, outerLr, seed, execution); }
-        public Config withCap(Algo a, int v) {
-            Map<Algo, Integer> m = new java.util.EnumMap<>(Algo.class);
+        public Config withCap(LearnerKind a, int v) {
+            Map<LearnerKind, Integer> m = new java.util.EnumMap<>(LearnerKind.class);
             m.putAll(caps);
             m.put(a, v);
             return new Config(iterations, m, metaBatch, shots, queryPoints, testTasks, testQueryPoints, outerLr, seed, execution);
@@ -176,15 +133,15 @@ public final class SinusoidExperiment {
      * One learner's outcome: query MSE after 1 and 10 inner steps, training time and iterations, the
      * last meta-batch's loss, and the baseline's tuned fine-tuning step size (NaN for meta-learners).
      */
-    public record Result(Algo algo, Score oneStep, Score tenSteps, double trainSeconds, int iterations, double finalLoss,
+    public record Result(LearnerKind algo, Score oneStep, Score tenSteps, double trainSeconds, int iterations, double finalLoss,
                          double finetuneLr) {
-        public String learner() { return algo.cliName; }
+        public String learner() { return algo.cliName(); }
     }
 
     /** Meta-training progress, once per iteration. */
     @FunctionalInterface
     public interface Progress {
-        void iteration(Algo algo, int done, int total, double loss, double tasksPerSecond);
+        void iteration(LearnerKind algo, int done, int total, double loss, double tasksPerSecond);
 
         Progress NONE = (a, d, t, l, r) -> {};
     }
@@ -214,25 +171,38 @@ public final class SinusoidExperiment {
         return new MlpRegression(SIZES, Activation.RELU, LossKind.MSE, Init.TORCH_DEFAULT);
     }
 
-    /** A fresh, untrained learner with the benchmark's settings (see {@link Algo}). */
-    public MetaLearner<Batch> learner(Algo algo) {
+    /**
+     * A fresh, untrained learner with the benchmark's settings (all: Adam at {@link Config#outerLr}):
+     * <ul>
+     *   <li>MAML, second order: 1 inner SGD step with α = 0.01 during meta-training (Finn et al.); FOMAML the same without the second-order term;</li>
+     *   <li>Reptile: 5 inner SGD steps with α = 0.01; Adam on the pseudo-gradient θ − φ (Nichol et al.);</li>
+     *   <li>Meta-SGD: per-element step sizes initialised to α = 0.01, 1 inner step, second order (Li et al.);</li>
+     *   <li>Meta-LSTM: LSTM optimizer of width 20, 1 inner step during meta-training, first order as the paper;</li>
+     *   <li>LEO: latent 16, 3 latent + 3 fine-tuning steps during meta-training, second order, inner gradients clipped
+     *       to norm 10; the latent step size starts at 0.1 (the paper's 1 diverges here: squared errors of amplitude-5
+     *       sinusoids give far larger latent gradients than its softmax losses), the weights' at α = 0.01; Adam at most
+     *       {@link #LEO_MAX_OUTER_LR};</li>
+     *   <li>the pretrained baseline: trained jointly on the same tasks' examples (no inner loop), then fine-tuned with
+     *       plain SGD; its step size is tuned on validation tasks (Finn et al. tuned it too).</li>
+     * </ul>
+     */
+    public MetaLearner<Batch> learner(LearnerKind algo) {
         MlpRegression model = model();
         LearnerConfig base = LearnerConfig.defaults().withInnerLr(ALPHA).withOuterLr(config.outerLr()).withSeed(config.seed())
                 .withExecution(config.execution());
         return switch (algo) {
-            case MAML -> new Maml<>(model, base.withInnerSteps(1).withOrder(Order.SECOND_ORDER));
-            case FOMAML -> new Maml<>(model, base.withInnerSteps(1).withOrder(Order.FIRST_ORDER));
+            case MAML, FOMAML -> new Maml<>(model, base.withInnerSteps(1).withOrder(algo.order()));
             case REPTILE -> new Reptile<>(model, base.withInnerSteps(5), new Adam(config.outerLr()));
-            case METASGD -> new MetaSgd<>(model, base.withInnerSteps(1).withOrder(Order.SECOND_ORDER));
-            case METALSTM -> new MetaLstm<>(model, base.withInnerSteps(1).withOrder(Order.FIRST_ORDER), MetaLstm.HIDDEN, null);
-            case LEO -> new Leo<>(model, base.withInnerSteps(3).withOrder(Order.SECOND_ORDER).withInnerClipNorm(10f)
+            case METASGD -> new MetaSgd<>(model, base.withInnerSteps(1).withOrder(algo.order()));
+            case METALSTM -> new MetaLstm<>(model, base.withInnerSteps(1).withOrder(algo.order()), MetaLstm.HIDDEN, null);
+            case LEO -> new Leo<>(model, base.withInnerSteps(3).withOrder(algo.order()).withInnerClipNorm(10f)
                     .withOuterLr(Math.min(config.outerLr(), LEO_MAX_OUTER_LR)), Leo.Options.defaults().withLatentLrInit(0.1f), null);
             case PRETRAINED -> new Pretrained<>(model, base.withExecution(LearnerConfig.Execution.PER_TASK));
         };
     }
 
     /** Meta-trains a fresh learner and evaluates it on the held-out tasks. */
-    public Result run(Algo algo, Progress progress) {
+    public Result run(LearnerKind algo, Progress progress) {
         MetaLearner<Batch> learner = learner(algo);
         SinusoidTasks stream = new SinusoidTasks(config.seed());
         int iterations = config.iterationsOf(algo);
@@ -246,7 +216,7 @@ public final class SinusoidExperiment {
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         double finetuneLr = Double.NaN;
-        if (algo == Algo.PRETRAINED) {
+        if (algo == LearnerKind.PRETRAINED) {
             finetuneLr = tuneFinetuneRate(learner.metaParams());
             learner = finetuner((float) finetuneLr, learner.metaParams());
         }
@@ -285,9 +255,9 @@ public final class SinusoidExperiment {
     }
 
     /** Runs several learners in turn. */
-    public List<Result> run(List<Algo> algos, Progress progress) {
+    public List<Result> run(List<LearnerKind> algos, Progress progress) {
         List<Result> out = new ArrayList<>();
-        for (Algo a : algos) out.add(run(a, progress));
+        for (LearnerKind a : algos) out.add(run(a, progress));
         return out;
     }
 
@@ -359,7 +329,7 @@ public final class SinusoidExperiment {
         ObjectNode c = root.putObject("config");
         c.put("iterations", config.iterations());
         ObjectNode caps = c.putObject("iteration_caps");
-        config.caps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> caps.put(e.getKey().cliName, e.getValue()));
+        config.caps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> caps.put(e.getKey().cliName(), e.getValue()));
         c.put("meta_batch", config.metaBatch());
         c.put("shots", config.shots());
         c.put("query_points", config.queryPoints());

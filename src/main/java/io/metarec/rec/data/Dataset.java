@@ -18,6 +18,13 @@ import java.util.Optional;
 public final class Dataset {
     /** {@link #releaseTime} of an item without one. */
     public static final long NO_TIME = Long.MIN_VALUE;
+    /**
+     * The largest rating magnitude a dataset may hold. Formats without a declared scale (the generic
+     * layout) accept any finite rating up to it: ratings are scores (1–5 stars, 0–10, 0–100), and a
+     * magnitude beyond a million is a wrong column or a corrupt file — squared, it overflows the
+     * training losses. MovieLens's own scale (1–5 whole stars) is stricter.
+     */
+    public static final float MAX_RATING = 1e6f;
 
     private final String name;
     private final DatasetFormat format;
@@ -183,7 +190,8 @@ public final class Dataset {
         public Builder interaction(int user, int item, float rating, long timestamp) {
             if (user < 0 || user >= userIds.size() || item < 0 || item >= itemIds.size())
                 throw new IllegalArgumentException("interaction with unknown user or item index (" + user + ", " + item + ")");
-            if (!Float.isFinite(rating)) throw new IllegalArgumentException("rating must be finite, got " + rating);
+            if (!(Math.abs(rating) <= MAX_RATING))
+                throw new IllegalArgumentException("rating must be a finite number within ±" + (long) MAX_RATING + ", got " + rating);
             boolean has = timestamp != Interactions.NO_TIMESTAMP;
             if (!timestampsDecided) {
                 timestampsDecided = true;

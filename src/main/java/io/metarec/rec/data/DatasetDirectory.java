@@ -2,11 +2,8 @@ package io.metarec.rec.data;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,15 +26,26 @@ public final class DatasetDirectory {
     /** What {@link #write} did: the files written, and a stale split file removed (or null). */
     public record Written(Path dir, List<String> files, Path removedSplit) {}
 
-    public static Written write(Path target, boolean force, Contents contents) throws IOException {
+    /**
+     * Refuses a target that {@link #write} would refuse: an existing file that is not a directory, a
+     * non-empty directory without {@code force}, the root. Call it before long work.
+     *
+     * @return whether the target is a non-empty directory (whose dataset files a forced write replaces)
+     */
+    public static boolean checkTarget(Path target, boolean force) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
         if (Files.exists(abs) && !Files.isDirectory(abs)) throw new IllegalArgumentException(target + " exists and is not a directory");
         boolean nonEmpty = Files.isDirectory(abs) && !isEmpty(abs);
         if (nonEmpty && !force) throw new IllegalArgumentException(target + " exists and is not empty (use --force to replace its dataset files)");
-        Path parent = abs.getParent();
-        if (parent == null) throw new IllegalArgumentException("cannot write a dataset at " + target);
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+        if (abs.getParent() == null) throw new IllegalArgumentException("cannot write a dataset at " + target);
+        return nonEmpty;
+    }
+
+    public static Written write(Path target, boolean force, Contents contents) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        boolean nonEmpty = checkTarget(target, force);
+        Files.createDirectories(abs.getParent());
+        Path tmp = io.metarec.util.AtomicFiles.temporaryDirectory(abs); // removes stale ones of killed writers first
         try {
             contents.writeInto(tmp);
             List<String> names = new ArrayList<>();
@@ -60,7 +68,8 @@ public final class DatasetDirectory {
             }
             return new Written(target, List.copyOf(names), removedSplit);
         } finally {
-            if (Files.exists(tmp)) deleteTree(tmp);
+            if (Files.exists(tmp)) io.metarec.util.AtomicFiles.deleteTree(tmp);
+            io.metarec.util.AtomicFiles.finished(tmp);
         }
     }
 
@@ -72,19 +81,5 @@ public final class DatasetDirectory {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             return !s.iterator().hasNext();
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

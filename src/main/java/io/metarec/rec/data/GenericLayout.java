@@ -85,11 +85,15 @@ public final class GenericLayout {
 
     private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-    /** A decimal rating ("4", "3.5", "1e0"); anything else is an error on the line. */
+    /**
+     * A decimal rating ("4", "3.5", "1e0") within ±{@link Dataset#MAX_RATING} (the generic layout
+     * declares no scale; see there); anything else is an error on the line.
+     */
     static float parseRating(LineReader r, String s) {
         if (!DECIMAL.matcher(s).matches()) throw r.error("rating " + DataFormatException.quote(s) + " is not a number");
         float v = Float.parseFloat(s);
-        if (!Float.isFinite(v)) throw r.error("rating " + DataFormatException.quote(s) + " is out of range");
+        if (!(Math.abs(v) <= Dataset.MAX_RATING))
+            throw r.error("rating " + DataFormatException.quote(s) + " is out of range (ratings must be within ±" + (long) Dataset.MAX_RATING + ")");
         return v;
     }
 

@@ -358,6 +358,7 @@ public final class Synthetic {
 
     /** Generates and writes the dataset into {@code target} atomically (see {@link DatasetDirectory}). */
     public static DatasetDirectory.Written write(SyntheticConfig c, Path target, boolean force) throws IOException {
+        DatasetDirectory.checkTarget(target, force); // refuse before generating
         Generated gen = generate(c);
         return DatasetDirectory.write(target, force, dir -> {
             GenericLayout.write(gen.dataset(), dir);

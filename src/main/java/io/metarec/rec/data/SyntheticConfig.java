@@ -46,7 +46,7 @@ public record SyntheticConfig(int users, int items, long seed, Profile profile, 
 
         /** The profile called {@code name} (case-insensitive). */
         public static Profile parse(String name) {
-            for (Profile p : values()) if (p.label().equalsIgnoreCase(name.strip())) return p;
+            for (Profile p : values()) if (p.label().equals(io.metarec.util.EnumNames.key(name))) return p;
             throw new IllegalArgumentException("unknown synthetic profile '" + name + "', expected: realistic or features");
         }
     }

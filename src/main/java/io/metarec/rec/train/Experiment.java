@@ -173,8 +173,13 @@ public final class Experiment {
     public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener) {
         long t0 = System.nanoTime();
         TaskFactory.Training how = training(c);
-        RecTrainer.History h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
-                new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+        RecTrainer.History h;
+        try {
+            h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
+                    new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+        } catch (TrainingDivergedException x) {
+            throw x.withAdvice(divergenceAdvice(c));
+        }
         MetaLearner<Examples> kept = learner;
         if (c.refit() && !validation.isEmpty()) {
             // The validation users only chose the epoch count; their ratings are training data like any
@@ -189,6 +194,28 @@ public final class Experiment {
         return new Trained(c, kept, h, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Rates more than this many times the default preset's are suspects when training diverges. */
+    static final double SUSPECT_RATE = 3;
+
+    /**
+     * What to change when training with {@code c} diverged: the learning rate(s) far above the
+     * defaults (--outer-lr, --inner-lr), else both.
+     */
+    public static String divergenceAdvice(RecConfig c) {
+        RecConfig d = RecConfig.defaults();
+        String outer = "--outer-lr (" + number(c.outerLr()) + "; the default is " + number(d.outerLr()) + ")";
+        String inner = "--inner-lr (" + number(c.innerLr()) + "; the default is " + number(d.innerLr()) + ")";
+        boolean o = c.outerLr() > SUSPECT_RATE * d.outerLr(), i = c.innerLr() > SUSPECT_RATE * d.innerLr();
+        if (o && i) return "lower " + outer + " and " + inner;
+        if (o) return "lower " + outer;
+        if (i) return "lower " + inner;
+        return "lower " + outer + " or " + inner;
+    }
+
+    private static String number(float v) {
+        return new java.math.BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
+    }
+
     /**
      * The recommenders a trained learner yields: itself, or for the pretrained model the global
      * model and its fine-tuned version. Named as on the command line ("maml", "global-model", …),
@@ -201,7 +228,7 @@ public final class Experiment {
     /** The same, adapting with {@code steps} inner steps instead of the configuration's. */
     public List<Recommender> recommenders(Trained t, int steps) {
         String prefix = t.config().model().equals("melu") ? "" : t.config().model() + "-";
-        if (t.config().algo().equals("pretrained"))
+        if (t.config().kind() == io.metarec.meta.LearnerKind.PRETRAINED)
             return List.of(new LearnerRecommender(prefix + "global-model", t.learner(), tasks, 0),
                     new LearnerRecommender(prefix + "fine-tuned", t.learner(), tasks, steps));
         return List.of(new LearnerRecommender(prefix + t.config().algo(), t.learner(), tasks, steps));

@@ -34,7 +34,7 @@ public record Feedback(Kind kind, float positiveThreshold, int negatives) {
 
     /** Parses "explicit" / "implicit" (the threshold and negatives come from their own flags). */
     public static Kind parseKind(String s) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        return switch (io.metarec.util.EnumNames.key(s)) {
             case "explicit" -> Kind.EXPLICIT;
             case "implicit" -> Kind.IMPLICIT;
             default -> throw new IllegalArgumentException("unknown feedback '" + s + "'; valid: explicit, implicit");

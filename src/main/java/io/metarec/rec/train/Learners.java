@@ -1,5 +1,6 @@
 package io.metarec.rec.train;
 
+import io.metarec.meta.LearnerKind;
 import io.metarec.meta.Leo;
 import io.metarec.meta.Maml;
 import io.metarec.meta.MetaLearner;
@@ -13,22 +14,13 @@ import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.model.MeluModel;
 import io.metarec.rec.model.MetricModel;
 
-import java.util.List;
 
-/** Builds models and learners by their command-line names. */
+/** Builds the recommendation models and learners of a configuration (the learners' names are {@link LearnerKind}'s). */
 public final class Learners {
-    /** Meta-learners, in table order. */
-    public static final List<String> META = List.of("maml", "fomaml", "reptile", "metasgd", "metalstm", "leo");
-    /** All trainable algorithms: the meta-learners and the pretrained (transfer) model. */
-    public static final List<String> ALL = List.of("maml", "fomaml", "reptile", "metasgd", "metalstm", "leo", "pretrained");
     /** LEO's initial latent step size for recommendation heads. */
     public static final float LEO_LATENT_LR = 0.1f;
 
     private Learners() {}
-
-    static void check(String algo) {
-        if (!ALL.contains(algo)) throw new IllegalArgumentException("unknown algorithm '" + algo + "'; valid: " + String.join(", ", ALL));
-    }
 
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget) {
         return model(c, enc, meanTarget, null);
@@ -59,17 +51,16 @@ public final class Learners {
 
     public static MetaLearner<Examples> learner(RecConfig c, MetaModel<Examples> model) {
         var lc = c.learnerConfig();
-        return switch (c.algo()) {
-            case "maml", "fomaml" -> new Maml<>(model, lc, null, c.lslr());
+        return switch (c.kind()) {
+            case MAML, FOMAML -> new Maml<>(model, lc, null, c.lslr());
             // Adam on the pseudo-gradient θ − φ: interpolating with ε = 0.1 after 3 steps of 0.01 moved θ
             // by ~0.003·g and was still far from converged after 20 epochs (user-cold MAE 0.80 vs 0.72).
-            case "reptile" -> new Reptile<>(model, lc, null);
-            case "metasgd" -> new MetaSgd<>(model, lc);
-            case "metalstm" -> new MetaLstm<>(model, lc);
+            case REPTILE -> new Reptile<>(model, lc, null);
+            case METASGD -> new MetaSgd<>(model, lc);
+            case METALSTM -> new MetaLstm<>(model, lc);
             // The paper's latent step size 1 diverges on rating heads; 0.1 is stable on both models.
-            case "leo" -> new Leo<>(model, lc, Leo.Options.defaults().withLatentLrInit(LEO_LATENT_LR), null);
-            case "pretrained" -> new Pretrained<>(model, lc);
-            default -> throw new IllegalArgumentException("unknown algorithm '" + c.algo() + "'; valid: " + String.join(", ", ALL));
+            case LEO -> new Leo<>(model, lc, Leo.Options.defaults().withLatentLrInit(LEO_LATENT_LR), null);
+            case PRETRAINED -> new Pretrained<>(model, lc);
         };
     }
 }

@@ -1,10 +1,10 @@
 package io.metarec.rec.train;
 
 import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LearnerKind;
 import io.metarec.meta.Order;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Everything that defines a recommendation run: the model, the feedback, the learner and the
@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param model           "melu" (field embeddings + MLP) or "metric" (metric learning)
  * @param embeddingDim    embedding size per field (MeLU: 32)
  * @param hidden          MLP hidden sizes (MeLU: 64, 64); for "metric", the size of the shared space is hidden[0]
- * @param algo            maml, fomaml, reptile, metasgd, metalstm, leo, or pretrained
+ * @param algo            a {@link LearnerKind}'s name (maml, fomaml, …; stored as the name, so model files stay readable)
  * @param innerSteps      inner (local) steps in meta-training and when adapting to a new user
  * @param innerLr         inner (local) learning rate
  * @param outerLr         outer (global) learning rate, Adam
@@ -48,13 +48,13 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     }
 
     public RecConfig {
-        model = model.toLowerCase(Locale.ROOT);
+        model = io.metarec.util.EnumNames.key(model);
         if (!MODELS.contains(model)) throw new IllegalArgumentException("unknown model '" + model + "'; valid: " + String.join(", ", MODELS));
         if (embeddingDim < 1 || embeddingDim > 1024) throw new IllegalArgumentException("embedding dimension must be in 1..1024, got " + embeddingDim);
         hidden = List.copyOf(hidden);
         if (hidden.isEmpty() || hidden.stream().anyMatch(h -> h < 1 || h > 4096))
             throw new IllegalArgumentException("hidden sizes must be 1..4096 and at least one, got " + hidden);
-        Learners.check(algo);
+        algo = LearnerKind.parse(algo).cliName(); // one spelling in files and reports, whatever was typed
         new LearnerConfig(innerSteps, innerLr, List.of(), Order.SECOND_ORDER, 0, 0, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
         if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -67,7 +67,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         // Outer rate 3e-4, up to 40 epochs, patience 5 (chosen on ML-100K, three splits: MAML's user-cold
         // MAE 0.780 at 1e-3, 0.773 at 3e-4, 0.769 at 1e-4 with 60 epochs; the factorised start is
         // good, and a large outer step overfits the 300 training users within a few epochs).
-        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 3, 0.01f, 3e-4f, 32, 40, 5, 0.1,
+        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), LearnerKind.DEFAULT.cliName(), 3, 0.01f, 3e-4f, 32, 40, 5, 0.1,
                 LearnerConfig.Execution.AUTO, 1, true, false, true, false, false);
     }
 
@@ -77,7 +77,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
      * small the adaptation barely moves the weights.
      */
     public static RecConfig meluPaper() {
-        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), "maml", 1, 5e-6f, 5e-5f, 32, 20, 0, 0.1,
+        return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), LearnerKind.MAML.cliName(), 1, 5e-6f, 5e-5f, 32, 20, 0, 0.1,
                 LearnerConfig.Execution.AUTO, 1, false, false, false, false, false);
     }
 
@@ -97,11 +97,15 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, refit);
     }
 
+    /** The learner this configuration trains. */
+    public LearnerKind kind() {
+        return LearnerKind.parse(algo);
+    }
+
     /** The learner configuration (the adapted groups follow from the model). */
     public LearnerConfig learnerConfig() {
         // Meta-LSTM ignores second derivatives through the gradient, as Ravi & Larochelle do.
-        Order order = algo.equals("fomaml") || algo.equals("metalstm") ? Order.FIRST_ORDER : Order.SECOND_ORDER;
-        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), order, 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
+        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), kind().order(), 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
     }
 
     /**
@@ -112,12 +116,13 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
      */
     public List<String> adaptedGroups() {
         if (model.equals("metric")) return List.of("metric");
-        String mlp = algo.equals("leo") || algo.equals("metalstm") ? "mlp.fc" + (hidden.size() + 1) : "mlp";
+        LearnerKind k = kind();
+        String mlp = k == LearnerKind.LEO || k == LearnerKind.METALSTM ? "mlp.fc" + (hidden.size() + 1) : "mlp";
         if (!identity) return List.of(mlp);
         // LEO's decoder emits the adapted weights with noise; on the user's offset (gain 5, read
         // through a dot product with every item) that noise made query losses overflow: LEO adapts
         // the user's bias and the output layer, and leaves the offset to the features' warm start.
         String personal = io.metarec.rec.model.MeluModel.PERSONAL;
-        return algo.equals("leo") ? List.of(mlp, personal + ".bias") : List.of(mlp, personal);
+        return k == LearnerKind.LEO ? List.of(mlp, personal + ".bias") : List.of(mlp, personal);
     }
 }

@@ -2,6 +2,7 @@ package io.metarec.rec.train;
 
 import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.MetaLearner;
+import io.metarec.meta.NonFiniteException;
 import io.metarec.meta.Task;
 import io.metarec.nn.Params;
 import io.metarec.rec.model.Examples;
@@ -21,6 +22,13 @@ import java.util.SplittableRandom;
  * newest epoch), and training never stops before {@value #MIN_EPOCHS} epochs. On ML-100K the
  * validation set is 34 users (340 query ratings, a standard error of about 0.07 on the MSE), and the
  * raw loss picked epoch 1 or 2 of a curve that was still improving.
+ *
+ * <p><b>Divergence</b> stops training: a NaN or infinity (in a loss or gradient, or the validation
+ * loss), or a validation loss more than {@value #DIVERGENCE_FACTOR}× the initial one (epoch 0's;
+ * without validation users, the first meta-step's training loss). The best epoch before it is kept
+ * and the history says where training diverged; when no epoch was better than the initial
+ * parameters there is nothing worth keeping, and training fails with a
+ * {@link TrainingDivergedException}.
  */
 public final class RecTrainer {
 
@@ -48,10 +56,20 @@ public final class RecTrainer {
     public record Epoch(int epoch, double trainLoss, double validationLoss, double seconds, double tasksPerSecond, long skipped) {}
 
     /**
-     * All epochs and the one kept (0: the initial parameters), its smoothed validation loss, and the
-     * validation loss of the initial parameters (NaN without validation tasks).
+     * All epochs and the one kept (0: the initial parameters), its smoothed validation loss, the
+     * validation loss of the initial parameters (NaN without validation tasks), and the epoch that
+     * diverged with what diverged (0 and null when training did not diverge; the diverged epoch is
+     * not in {@code epochs}).
      */
-    public record History(List<Epoch> epochs, int bestEpoch, double bestValidationLoss, boolean stoppedEarly, double initialValidationLoss) {}
+    public record History(List<Epoch> epochs, int bestEpoch, double bestValidationLoss, boolean stoppedEarly, double initialValidationLoss,
+                          int divergedEpoch, String divergence) {
+        public History(List<Epoch> epochs, int bestEpoch, double bestValidationLoss, boolean stoppedEarly, double initialValidationLoss) {
+            this(epochs, bestEpoch, bestValidationLoss, stoppedEarly, initialValidationLoss, 0, null);
+        }
+
+        /** Whether training stopped because it diverged (the best epoch before it is kept). */
+        public boolean diverged() { return divergedEpoch > 0; }
+    }
 
     /** Hooks for progress display and checkpoints. */
     public interface Listener {
@@ -67,6 +85,12 @@ public final class RecTrainer {
     public static final double SMOOTHING = 0.5;
     /** Epochs before early stopping may stop (fewer when fewer are asked). */
     public static final int MIN_EPOCHS = 5;
+    /**
+     * A validation loss this many times the initial one is divergence, not overfitting: a model
+     * knocked off its start by a large outer step ends about 2× above it (InitialEpochTest), a
+     * diverged one orders of magnitude above (an outer rate of 1000: 1e29).
+     */
+    public static final int DIVERGENCE_FACTOR = 10;
 
     private RecTrainer() {}
 
@@ -90,8 +114,15 @@ public final class RecTrainer {
         boolean early = false;
         double initial = Double.NaN;
         if (!validation.isEmpty()) { // epoch 0: the initial parameters compete too (a model may start from a good factorisation)
-            best = smoothed = initial = validationLoss(learner, validation, o.evalSteps());
+            try {
+                initial = validationLoss(learner, validation, o.evalSteps());
+            } catch (NonFiniteException x) {
+                throw new TrainingDivergedException(0, "adapting the initial parameters to the validation users: " + x.detail());
+            }
+            if (!Double.isFinite(initial)) throw new TrainingDivergedException(0, "the initial validation loss is " + initial);
+            best = smoothed = initial;
         }
+        double reference = initial; // what "exploding" is measured against (without validation: the first meta-step's loss)
         for (int e = 1; e <= o.epochs(); e++) {
             long t0 = System.nanoTime();
             if (e > 1) train = epochTasks.apply(e);
@@ -99,19 +130,32 @@ public final class RecTrainer {
             double lossSum = 0;
             int lossCount = 0;
             long skippedBefore = learner.skippedTasks();
-            for (int s = 0; s < steps; s++) {
-                List<Task<Examples>> batch = new ArrayList<>();
-                for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(order[k]));
-                MetaLearner.StepResult r = learner.metaStep(batch);
-                if (!Double.isNaN(r.loss())) {
-                    lossSum += r.loss() * r.tasks();
-                    lossCount += r.tasks();
+            double val = Double.NaN, seconds = 0;
+            String diverged = null;
+            try {
+                for (int s = 0; s < steps; s++) {
+                    List<Task<Examples>> batch = new ArrayList<>();
+                    for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(order[k]));
+                    MetaLearner.StepResult r = learner.metaStep(batch);
+                    if (!Double.isNaN(r.loss())) {
+                        if (Double.isNaN(reference)) reference = r.loss();
+                        lossSum += r.loss() * r.tasks();
+                        lossCount += r.tasks();
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    listener.step(e, s + 1, lossCount == 0 ? Double.NaN : lossSum / lossCount, Math.min(train.size(), (s + 1) * o.metaBatch()) / secs);
                 }
-                double secs = (System.nanoTime() - t0) / 1e9;
-                listener.step(e, s + 1, lossCount == 0 ? Double.NaN : lossSum / lossCount, Math.min(train.size(), (s + 1) * o.metaBatch()) / secs);
+                seconds = (System.nanoTime() - t0) / 1e9;
+                val = validation.isEmpty() ? lossSum / Math.max(1, lossCount) : validationLoss(learner, validation, o.evalSteps());
+                diverged = divergence(val, reference, validation.isEmpty() ? "training" : "validation");
+            } catch (NonFiniteException x) {
+                diverged = x.detail();
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double val = validation.isEmpty() ? lossSum / Math.max(1, lossCount) : validationLoss(learner, validation, o.evalSteps());
+            if (diverged != null) {
+                if (bestEpoch == 0) throw new TrainingDivergedException(e, diverged);
+                learner.load(bestParams);
+                return new History(List.copyOf(epochs), bestEpoch, best, false, initial, e, diverged);
+            }
             Epoch ep = new Epoch(e, lossSum / Math.max(1, lossCount), val, seconds, train.size() / seconds, learner.skippedTasks() - skippedBefore);
             epochs.add(ep);
             smoothed = Double.isNaN(smoothed) ? val : SMOOTHING * val + (1 - SMOOTHING) * smoothed;
@@ -136,6 +180,14 @@ public final class RecTrainer {
         }
         learner.load(bestParams);
         return new History(List.copyOf(epochs), bestEpoch, best, early, initial);
+    }
+
+    /** Why an epoch's loss means divergence (not finite, or over {@link #DIVERGENCE_FACTOR}× the reference), or null. */
+    static String divergence(double loss, double reference, String what) {
+        if (!Double.isFinite(loss)) return "the " + what + " loss is " + loss;
+        if (Double.isFinite(reference) && loss > DIVERGENCE_FACTOR * Math.max(reference, 1e-6))
+            return String.format(java.util.Locale.ROOT, "the %s loss %.4g is over %d× the initial %.4g", what, loss, DIVERGENCE_FACTOR, reference);
+        return null;
     }
 
     /** Mean query loss after adaptation over the tasks (parallel over tasks, deterministic). */

@@ -72,6 +72,14 @@ public final class SavedModel {
         return config.feedback().implicit() || ratingScale == null ? null : ratingScale.clone();
     }
 
+    /**
+     * The [min, max] of the training data's ratings, whatever the feedback (an implicit model
+     * thresholds ratings on the same scale), or null for a file written before it was recorded.
+     */
+    public float[] ratingRange() {
+        return ratingScale == null ? null : ratingScale.clone();
+    }
+
     /** The ranking's treatment of rarely rated items with κ, or null when the file lacks the counts (or for implicit feedback). */
     public RarityShrink rarity(double kappa) {
         return config.feedback().implicit() || itemCounts == null ? null : new RarityShrink(itemCounts, meanRating, kappa);

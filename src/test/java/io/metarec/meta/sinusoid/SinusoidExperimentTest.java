@@ -1,6 +1,6 @@
 package io.metarec.meta.sinusoid;
 
-import io.metarec.meta.sinusoid.SinusoidExperiment.Algo;
+import io.metarec.meta.LearnerKind;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Config;
 import io.metarec.meta.sinusoid.SinusoidExperiment.Result;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ class SinusoidExperimentTest {
      * paper's settings.
      */
     static Config quick() {
-        return Config.defaults().withIterations(1000).withCap(Algo.METALSTM, 400).withCap(Algo.LEO, 300).withMetaBatch(10)
+        return Config.defaults().withIterations(1000).withCap(LearnerKind.METALSTM, 400).withCap(LearnerKind.LEO, 300).withMetaBatch(10)
                 .withTestTasks(200).withOuterLr(5e-3f).withSeed(1);
     }
 
@@ -28,9 +28,9 @@ class SinusoidExperimentTest {
     void everyMetaLearnerBeatsThePretrainedBaselineAfterOneStep() {
         long t0 = System.nanoTime();
         SinusoidExperiment ex = new SinusoidExperiment(quick());
-        Result pretrained = ex.run(Algo.PRETRAINED, SinusoidExperiment.Progress.NONE);
+        Result pretrained = ex.run(LearnerKind.PRETRAINED, SinusoidExperiment.Progress.NONE);
         List<Result> all = new ArrayList<>(List.of(pretrained));
-        for (Algo a : Algo.metaLearners()) all.add(ex.run(a, SinusoidExperiment.Progress.NONE));
+        for (LearnerKind a : LearnerKind.metaLearners()) all.add(ex.run(a, SinusoidExperiment.Progress.NONE));
         String table = SinusoidExperiment.table(all);
         System.out.print(table);
         System.out.printf("sinusoid ordering test: %.1f s%n", (System.nanoTime() - t0) / 1e9);

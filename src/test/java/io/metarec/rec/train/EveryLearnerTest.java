@@ -1,6 +1,7 @@
 package io.metarec.rec.train;
 
 import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LearnerKind;
 import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Synthetic;
 import io.metarec.rec.data.SyntheticConfig;
@@ -9,10 +10,12 @@ import io.metarec.rec.split.MeluProtocol;
 import io.metarec.rec.split.Scenario;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,9 +31,13 @@ class EveryLearnerTest {
         implicit = Experiment.of(d, split, Feedback.implicit(4f, 1), 0.1, 2);
     }
 
+    /** Every learner of {@link LearnerKind} with every model family. */
+    static Stream<Arguments> learnersAndModels() {
+        return RecConfig.MODELS.stream().flatMap(m -> LearnerKind.all().stream().map(k -> Arguments.of(k.cliName(), m)));
+    }
+
     @ParameterizedTest
-    @CsvSource({"maml, melu", "fomaml, melu", "reptile, melu", "metasgd, melu", "metalstm, melu", "leo, melu", "pretrained, melu",
-            "maml, metric", "fomaml, metric", "reptile, metric", "metasgd, metric", "metalstm, metric", "leo, metric", "pretrained, metric"})
+    @MethodSource("learnersAndModels")
     void trainsAndEvaluates(String algo, String model) {
         // Without and with identities (and then LSLR and varied supports): every combination runs.
         for (boolean identity : new boolean[] {false, true})

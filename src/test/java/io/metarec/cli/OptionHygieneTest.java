@@ -1,0 +1,66 @@
+package io.metarec.cli;
+
+import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LearnerKind;
+import io.metarec.rec.train.RecConfig;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Learner names come from LearnerKind everywhere; enum-like options accept any case and dashes or underscores. */
+class OptionHygieneTest extends CapturedCli {
+
+    @Test
+    void helpListsTheLearnersThatRun() {
+        for (String command : new String[] {"train", "compare", "demo", "sinusoid"}) {
+            assertEquals(0, run(command, "--help"));
+            String help = out.toString().replaceAll("\\s+", " ");
+            for (LearnerKind k : LearnerKind.all())
+                assertTrue(help.contains(k.cliName()), command + " --help misses " + k.cliName() + ":\n" + out);
+            assertTrue(help.contains(String.join(", ", LearnerKind.names())), command + ": in table order:\n" + out);
+        }
+        assertEquals(0, run("train", "--help"));
+        assertTrue(out.toString().contains("(default: " + LearnerKind.DEFAULT.cliName() + ")"), out.toString());
+        assertEquals(0, run("demo", "--help"));
+        assertTrue(out.toString().replaceAll("\\s+", "").contains("(default:" + String.join(",", LearnerKind.names(LearnerKind.QUICK)) + ")"),
+                out.toString());
+    }
+
+    @Test
+    void learnerNamesAreCaseInsensitiveAndStoredInOneSpelling() {
+        assertEquals("metalstm", RecConfig.defaults().withAlgo("MetaLSTM").algo());
+        assertEquals(LearnerKind.LEO, RecConfig.defaults().withAlgo(" leo ").kind());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecConfig.defaults().withAlgo("magic"));
+        assertTrue(e.getMessage().contains(String.join(", ", LearnerKind.names())), e.getMessage());
+    }
+
+    @Test
+    void executionModesAcceptAnyCaseDashesAndUnderscores() {
+        for (String s : new String[] {"per-task", "PER_TASK", "per_task", "Per-Task", " PER-TASK "})
+            assertEquals(LearnerConfig.Execution.PER_TASK, RecOptions.execution(s), s);
+        assertEquals(LearnerConfig.Execution.BATCHED, RecOptions.execution("BATCHED"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecOptions.execution("threads"));
+        assertTrue(e.getMessage().startsWith("--execution: ") && e.getMessage().contains("per-task, batched, auto"), e.getMessage());
+    }
+
+    @Test
+    void sinusoidTakesTheSameSpellingsAsTrain() {
+        for (String mode : new String[] {"per-task", "PER_TASK", "batched"}) {
+            assertEquals(0, run("sinusoid", "--algo", "fomaml", "--iterations", "1", "--test-tasks", "2", "--meta-batch", "2", "--quiet",
+                    "--execution", mode), mode + ": " + err);
+        }
+        assertEquals(2, run("sinusoid", "--algo", "fomaml", "--iterations", "1", "--quiet", "--execution", "sideways"));
+        assertTrue(err.toString().contains("--execution") && err.toString().contains("per-task"), err.toString());
+        assertEquals(2, run("sinusoid", "--algo", "MAML,nope", "--iterations", "1", "--quiet"));
+        assertTrue(err.toString().contains("unknown algorithm 'nope'") && err.toString().contains("or all"), err.toString());
+    }
+
+    @Test
+    void otherNamedValuesAreCaseInsensitiveToo() {
+        assertEquals(io.metarec.rec.train.Feedback.Kind.IMPLICIT, io.metarec.rec.train.Feedback.parseKind("Implicit"));
+        assertEquals(io.metarec.rec.data.SyntheticConfig.Profile.FEATURES, io.metarec.rec.data.SyntheticConfig.Profile.parse("FEATURES"));
+        assertEquals("cpu-scalar", io.metarec.backend.Backends.select("CPU_SCALAR").name());
+    }
+}
