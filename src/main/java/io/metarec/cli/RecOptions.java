@@ -73,12 +73,8 @@ public final class RecOptions {
     Boolean variedSupport;
 
     @Option(names = "--fold-in", negatable = true, fallbackValue = "true",
-            description = "with identities: fit the new user's offset and bias to their ratings in closed form (ridge, as a factorisation folds in a user) before the inner loop's steps (default on)")
+            description = "with identities: fit the new user's offset and bias to their ratings in closed form (ridge, as a factorisation folds in a user) before the inner loop's steps (default off: no gain on ML-100K)")
     Boolean foldIn;
-
-    @Option(names = "--refit", negatable = true, fallbackValue = "true",
-            description = "after early stopping, meta-train again on all training users (validation users included) for the epochs kept (default on; doubles training time)")
-    Boolean refit;
 
     /** The configuration for {@code algo} (null: the preset's). */
     public RecConfig config(String algo) {
@@ -102,8 +98,7 @@ public final class RecOptions {
                 epochs != null ? epochs : b.epochs(), patience != null ? patience : b.patience(),
                 validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed(),
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
-                variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
-                refit != null ? refit : b.refit());
+                variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn());
     }
 
     /** Parses --execution (per-task, batched, auto; any case, - or _). */

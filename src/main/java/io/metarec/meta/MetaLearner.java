@@ -464,10 +464,8 @@ public abstract class MetaLearner<D> {
      * configured clipping; {@code createGraph} keeps g differentiable (second order).
      */
     protected final Params descend(SupportSet s, Params fast, int steps, boolean createGraph, Guard guard, Step step) {
-        Params fitted = fitInClosedForm(s, fast, steps);
-        s = s.with(fitted);
-        fast = fast.filter(n -> !fitted.contains(n));
-        for (int k = 0; k < steps && fast.size() > 0; k++) {
+        fast = fast.with(fitInClosedForm(s, fast, steps));
+        for (int k = 0; k < steps; k++) {
             Tensor per = s.perTaskLoss(fast);
             guard.checkLoss(per, k);
             List<Tensor> g = Autograd.grad(per.rank() == 0 ? per : per.sum(), fast.tensors(), createGraph);
@@ -478,13 +476,12 @@ public abstract class MetaLearner<D> {
             for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), k, g.get(i))));
             fast = Params.of(names, next);
         }
-        return fast.with(fitted);
+        return fast;
     }
 
     /**
-     * What the model fits to the support in closed form ({@link MetaModel#fitInClosedForm}); the
-     * inner loop adapts the rest of {@code fast} with these in place. With 0 steps the learner does
-     * not adapt, so nothing is fitted.
+     * What the model fits to the support in closed form ({@link MetaModel#fitInClosedForm}), where
+     * the inner loop's steps then start. With 0 steps the learner does not adapt, so nothing is fitted.
      */
     protected final Params fitInClosedForm(SupportSet s, Params fast, int steps) {
         return steps == 0 ? Params.empty() : model.fitInClosedForm(s.base(), s.batch(), fast);

@@ -87,10 +87,7 @@ public final class MetaLstm<D> extends MetaLearner<D> {
 
     @Override protected Adaptation adapt(Params meta, SupportSet support, Params fast, int steps, boolean training, Guard guard) {
         boolean second = training && config.order() == Order.SECOND_ORDER;
-        Params fitted = fitInClosedForm(support, fast, steps);
-        support = support.with(fitted);
-        fast = fast.filter(n -> !fitted.contains(n));
-        if (fast.size() == 0) return new Adaptation(fitted);
+        fast = fast.with(fitInClosedForm(support, fast, steps));
         Flat layout = new Flat(meta, fast.names(), support.batch().stacked() ? support.tasks() : 0);
         int rows = layout.tasks * layout.size;
         Tensor theta = layout.flatten(fast);
@@ -121,7 +118,7 @@ public final class MetaLstm<D> extends MetaLearner<D> {
                 iPrev = iGate;
             }
         }
-        return new Adaptation(layout.unflatten(theta).with(fitted));
+        return new Adaptation(layout.unflatten(theta));
     }
 
     /**

@@ -67,11 +67,10 @@ public interface MetaModel<D> {
     Tensor head(Params params, Tensor features);
 
     /**
-     * Adapted parameters this model fits to a support set in closed form, before (and instead of)
-     * the inner loop's steps on them: by default none. Values are per task ([T, …] for a stack) and
-     * a differentiable function of the support and θ (a ridge regression of the user's own factors,
-     * say), so meta-training learns through them as through a gradient step; the learner's inner
-     * loop then adapts the rest with these fixed.
+     * Adapted parameters this model fits to a support set in closed form, where the inner loop's
+     * steps then start: by default none. Values are per task ([T, …] for a stack) and a
+     * differentiable function of the support and θ (a ridge regression of the user's own factors,
+     * say), so meta-training learns through them as through a gradient step.
      *
      * @param params  the meta-parameters the fast weights complete
      * @param support the embedded support set (features, targets, mask)

@@ -49,11 +49,6 @@ public final class SupportSet {
      */
     public long metaStep() { return metaStep; }
 
-    /** The same set with some parameters replaced (per-task values fitted to it, see {@link MetaModel#fitInClosedForm}). */
-    SupportSet with(Params overlay) {
-        return overlay.size() == 0 ? this : new SupportSet(model, base.with(overlay), batch, reembed, taskIndices, metaStep);
-    }
-
     /** The meta-parameters the fast weights start from and complete. */
     public Params base() { return base; }
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** {@link Functional#solveSpd} against a double-precision Gaussian elimination on ridge systems. */
-class SolveSpdTest {
+public class SolveSpdTest {
 
     /** Ridge normal equations XᵀX + λI of n rows with k columns whose scales differ by {@code spread}. */
     static double[][] ridge(SplittableRandom r, int n, int k, double lambda, double spread) {
@@ -25,7 +25,7 @@ class SolveSpdTest {
         return a;
     }
 
-    static double[] gauss(double[][] a0, double[] b0) {
+    public static double[] gauss(double[][] a0, double[] b0) {
         int k = b0.length;
         double[][] a = new double[k][];
         for (int i = 0; i < k; i++) a[i] = a0[i].clone();

@@ -34,10 +34,7 @@ public final class Learners {
         return model(c, enc, meanTarget, itemRows, (float) BiasedMf.DEFAULT_LAMBDA);
     }
 
-    /**
-     * The same, the fold-in's ridge λ starting at {@code foldInLambda} (a factorisation's validated λ;
-     * it is meta-learned from there, and a loaded model reads its own).
-     */
+    /** The same, the fold-in's ridge λ starting at {@code foldInLambda} (meta-learned from there; a loaded model reads its own). */
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget, float[] itemRows, float foldInLambda) {
         int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
         float fold = c.foldIn() && !c.feedback().implicit() ? foldInLambda : 0f;

@@ -37,13 +37,8 @@ public final class RecTrainer {
      * @param metaBatch  tasks per meta-step (MeLU: 32)
      * @param patience   epochs without a better validation loss before stopping (0: never stop early)
      * @param evalSteps  inner steps when adapting to validation tasks
-     * @param keepLast   keep the last epoch's parameters (a refit for a known epoch count) instead of the best
      */
-    public record Options(int epochs, int metaBatch, int patience, int evalSteps, long seed, boolean keepLast) {
-        public Options(int epochs, int metaBatch, int patience, int evalSteps, long seed) {
-            this(epochs, metaBatch, patience, evalSteps, seed, false);
-        }
-
+    public record Options(int epochs, int metaBatch, int patience, int evalSteps, long seed) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
             if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
@@ -173,10 +168,6 @@ public final class RecTrainer {
                 early = e < o.epochs();
                 break;
             }
-        }
-        if (o.keepLast()) {
-            bestEpoch = epochs.size();
-            bestParams = learner.snapshot();
         }
         learner.load(bestParams);
         return new History(List.copyOf(epochs), bestEpoch, best, early, initial);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,20 +67,24 @@ class RecModelsTest {
         return out;
     }
 
-    /** "melu", "metric", or either with "+id": identities, biases and (MeLU) the personal parameters. */
+    /**
+     * "melu", "metric", or either with "+id": identities, biases and (MeLU) the personal parameters;
+     * "melu+fold": those fitted to the support in closed form (λ = 2).
+     */
     static MetaModel<Examples> model(String kind) {
-        MeluModel.Identity id = kind.endsWith("+id") ? new MeluModel.Identity(ITEMS, USERS, null) : null;
+        MeluModel.Identity id = kind.endsWith("+id") ? new MeluModel.Identity(ITEMS, USERS, null)
+                : kind.endsWith("+fold") ? new MeluModel.Identity(ITEMS, USERS, null, 2f) : null;
         return kind.startsWith("melu") ? new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, id)
                 : new MetricModel(FIELDS, 8, 6, LossKind.MSE, 3f, id);
     }
 
     static List<String> adapted(String kind) {
         if (kind.startsWith("metric")) return List.of("metric");
-        return kind.endsWith("+id") ? List.of("mlp", MeluModel.PERSONAL) : List.of("mlp");
+        return kind.endsWith("+id") || kind.endsWith("+fold") ? List.of("mlp", MeluModel.PERSONAL) : List.of("mlp");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id"})
+    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id", "melu+fold"})
     void perTaskAndStackedExecutionAgree(String kind) {
         List<Task<Examples>> tasks = tasks(5);
         List<String> adapted = adapted(kind);
@@ -100,7 +105,7 @@ class RecModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id"})
+    @ValueSource(strings = {"melu", "metric", "melu+id", "metric+id", "melu+fold"})
     void adaptationLowersTheSupportLoss(String kind) {
         List<Task<Examples>> tasks = tasks(3);
         List<String> adapted = adapted(kind);
@@ -114,7 +119,7 @@ class RecModelsTest {
 
     /** Every parameter of the identity models gets a meta-gradient (none is left out of the graph). */
     @ParameterizedTest
-    @ValueSource(strings = {"melu+id", "metric+id"})
+    @ValueSource(strings = {"melu+id", "metric+id", "melu+fold"})
     void everyIdentityParameterLearns(String kind) {
         Maml<Examples> maml = new Maml<>(model(kind), LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.05f).withAdaptedGroups(adapted(kind)));
         Params g = maml.metaGradient(tasks(6)).grads();
@@ -165,6 +170,50 @@ class RecModelsTest {
         for (float v : p.get(IdentityEmbedding.tableName(FieldSpec.Side.USER)).toArray()) assertEquals(0f, v);
         assertThrows(IllegalArgumentException.class,
                 () -> new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, new float[5])));
+    }
+
+    /**
+     * The fold-in is the ridge regression of the support's residuals on (e_i, 1) with λ, in double
+     * precision here by Gaussian elimination; the inner loop's steps start from it.
+     */
+    @Test
+    void foldInIsTheRidgeFitOfTheUsersOffsetAndBias() {
+        float[] rows = new float[ITEMS * 9];
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < rows.length; i++) rows[i] = (float) r.nextGaussian() * 0.5f;
+        MeluModel m = new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, rows, 2f));
+        Maml<Examples> maml = new Maml<>(m, LearnerConfig.defaults().withInnerSteps(3).withInnerLr(0.05f).withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)));
+        Params p = maml.modelParams();
+        Examples support = examples(new SplittableRandom(9), 7);
+        var batch = m.embed(p, support);
+        Params fast = p.filter(n -> n.startsWith(MeluModel.PERSONAL));
+        Params fitted = m.fitInClosedForm(p, batch, fast);
+        // the reference: features and residuals at δ = 0, β = 0
+        int d = 8, f = batch.features().dim(1) - 2 * d - 1;
+        float[] feat = batch.features().toArray(), pred = m.head(p, batch.features()).toArray(), y = batch.targets().toArray();
+        int w = batch.features().dim(1);
+        double[][] a = new double[d + 1][d + 1];
+        double[] b = new double[d + 1];
+        for (int row = 0; row < 7; row++) {
+            double[] x = new double[d + 1];
+            for (int k = 0; k < d; k++) x[k] = feat[row * w + f + k];
+            x[d] = 1;
+            for (int i = 0; i <= d; i++) {
+                b[i] += x[i] * (y[row] - pred[row]);
+                for (int j = 0; j <= d; j++) a[i][j] += x[i] * x[j];
+            }
+        }
+        for (int i = 0; i <= d; i++) a[i][i] += 2;
+        double[] solution = io.metarec.autograd.SolveSpdTest.gauss(a, b);
+        float gv = p.get(MeluModel.GAIN + ".offset").item(), gb = p.get(MeluModel.GAIN + ".bias").item();
+        float[] offset = fitted.get(MeluModel.PERSONAL + ".offset").toArray();
+        for (int k = 0; k < d; k++) assertEquals(solution[k], offset[k] * gv, 1e-4, "offset " + k);
+        assertEquals(solution[d], fitted.get(MeluModel.PERSONAL + ".bias").item() * gb, 1e-4, "bias");
+        // the learner's inner loop starts there: one tiny step stays next to it
+        Maml<Examples> tiny = new Maml<>(m, LearnerConfig.defaults().withInnerSteps(1).withInnerLr(1e-6f).withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)));
+        assertArrayEquals(offset, tiny.adaptTo(support).get(MeluModel.PERSONAL + ".offset").toArray(), 1e-5f);
+        // with no steps nothing is fitted
+        assertArrayEquals(p.get(MeluModel.PERSONAL + ".offset").toArray(), maml.adaptTo(support, 0).get(MeluModel.PERSONAL + ".offset").toArray());
     }
 
     private static float[] predict(MeluModel m, Params p, Examples x) {
