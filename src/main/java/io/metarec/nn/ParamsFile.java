@@ -141,19 +141,19 @@ public final class ParamsFile {
                 int len = in.readUnsignedShort("the name of tensor " + i);
                 String name = new String(in.readBytes(len, "the name of tensor " + i), StandardCharsets.UTF_8); // writeUTF is modified UTF-8; names are ASCII
                 if (name.isEmpty()) throw in.malformed("tensor " + i + " has an empty name");
-                if (!seen.add(name)) throw in.malformed("tensor '" + name + "' appears twice");
-                int rank = in.readInt("the rank of tensor '" + name + "'");
-                if (rank < 0 || rank > MAX_RANK) throw in.malformed("tensor '" + name + "' has rank " + rank + " (0.." + MAX_RANK + " allowed)");
+                if (!seen.add(name)) throw in.malformed("tensor '" + shown(name) + "' appears twice");
+                int rank = in.readInt("the rank of tensor '" + shown(name) + "'");
+                if (rank < 0 || rank > MAX_RANK) throw in.malformed("tensor '" + shown(name) + "' has rank " + rank + " (0.." + MAX_RANK + " allowed)");
                 int[] shape = new int[rank];
                 long n = 1;
                 for (int d = 0; d < rank; d++) {
-                    shape[d] = in.readInt("the shape of tensor '" + name + "'");
-                    if (shape[d] < 0) throw in.malformed("tensor '" + name + "' has a negative dimension " + shape[d]);
+                    shape[d] = in.readInt("the shape of tensor '" + shown(name) + "'");
+                    if (shape[d] < 0) throw in.malformed("tensor '" + shown(name) + "' has a negative dimension " + shape[d]);
                     long cap = Long.MAX_VALUE / 8; // the product saturates here; it is compared with the bytes left below
                     n = shape[d] == 0 ? 0 : n > cap / shape[d] ? cap : n * shape[d];
                 }
                 if (4 * n > in.left || n > MAX_TENSOR_VALUES)
-                    throw in.malformed("tensor '" + name + "' declares shape " + Arrays.toString(shape)
+                    throw in.malformed("tensor '" + shown(name) + "' declares shape " + Arrays.toString(shape)
                             + (n < Long.MAX_VALUE / 8 ? " (" + n + " values)" : "") + " but only " + in.left + " bytes remain before the checksum");
                 tensors.add(Tensor.of(in.readFloats((int) n), shape));
                 names.add(name);
@@ -186,6 +186,17 @@ public final class ParamsFile {
             throw new IOException(file + ": checksum mismatch: the file is truncated or corrupted (" + size + " bytes)");
     }
 
+    /** A name as read from a file, for a message: control characters escaped, at most 80 characters. */
+    private static String shown(String name) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.length() && b.length() < 80; i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.length() < name.length() ? b + "…" : b.toString();
+    }
+
     private static String mib(long bytes) {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
@@ -203,7 +214,8 @@ public final class ParamsFile {
         }
 
         IOException malformed(String problem) {
-            return new IOException(file + ": malformed model file: " + problem);
+            // One line whatever the file holds: names and parser messages quote its bytes.
+            return new IOException(file + ": malformed model file: " + problem.replaceAll("\\p{Cntrl}", "?"));
         }
 
         private void need(long n, String what) throws IOException {
