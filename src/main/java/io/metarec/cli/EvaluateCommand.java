@@ -75,8 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         requireSameFields("item", m.encoder().items().fields(), d.itemFeatures().fields());
         // The model reads features through its own encoder (its "unknown" values are those of its training).
         Experiment e = Experiment.of(d, Experiment.loadSplit(data, split, d), c.feedback(), c.validation(), c.seed(), m.encoder());
-        int n = steps != null ? steps : c.innerSteps();
-        if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
+        int n = RecommendCommand.steps(steps, c);
         List<Recommender> recs = new ArrayList<>();
         if (c.kind() == LearnerKind.PRETRAINED) {
             recs.add(new LearnerRecommender("global-model", m.learner(), e.tasks(), 0));
@@ -95,6 +94,20 @@ public final class EvaluateCommand implements Callable<Integer> {
                 recs.addAll(e.recommenders(Comparison.train(e, c.withAlgo(LearnerKind.PRETRAINED.cliName()), config.putArray("trained"), System.out, progress.quiet), n));
             recs.addAll(Comparison.baselines(e, config, System.out));
         }
+        ObjectNode doc;
+        try {
+            doc = evaluate(e, recs, sizes, c, config);
+        } catch (ArithmeticException ex) {
+            throw RecommendCommand.unusable(model, ex);
+        }
+        if (json != null) {
+            Report.writeJson(json, doc);
+            System.out.println("results written to " + json);
+        }
+        return 0;
+    }
+
+    private ObjectNode evaluate(Experiment e, List<Recommender> recs, List<Integer> sizes, RecConfig c, ObjectNode config) {
         ObjectNode doc;
         if (sizes == null) {
             Report r = e.evaluate(recs, !noCatalogue, Report.Progress.NONE);
@@ -119,11 +132,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             doc.set("config", config);
         }
-        if (json != null) {
-            Report.writeJson(json, doc);
-            System.out.println("results written to " + json);
-        }
-        return 0;
+        return doc;
     }
 
     /** Parses --given-n: positive support sizes, or 'all' for the MeLU-style sweep. */

@@ -5,6 +5,8 @@ import io.metarec.rec.data.DataFormatException;
 import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.model.FeatureEncoder;
+import io.metarec.meta.NonFiniteException;
+import io.metarec.rec.train.RecConfig;
 import io.metarec.rec.train.Recommendations;
 import io.metarec.rec.train.SavedModel;
 import picocli.CommandLine.Command;
@@ -65,10 +67,14 @@ public final class RecommendCommand implements Callable<Integer> {
             float r = rated.get(items[i]);
             targets[i] = m.config().feedback().implicit() ? (r >= m.config().feedback().positiveThreshold() ? 1f : 0f) : r;
         }
-        int n = steps != null ? steps : m.config().innerSteps();
-        if (n < 0) throw new IllegalArgumentException("--steps must be ≥ 0, got " + n);
+        int n = steps(steps, m.config());
         if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
-        List<Recommendations.Scored> top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k, m.ratingScale(), m.rarity(rarityShrink));
+        List<Recommendations.Scored> top;
+        try {
+            top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k, m.ratingScale(), m.rarity(rarityShrink));
+        } catch (ArithmeticException e) {
+            throw unusable(model, e);
+        }
         boolean implicit = m.config().feedback().implicit();
         System.out.printf(Locale.ROOT, "top %d for a new user with %d ratings (%s, %d inner steps):%n", k, items.length, m.config().algo(), n);
         System.out.printf(Locale.ROOT, "%4s  %-10s  %-50s  %s%n", "rank", "item", "title", implicit ? "P(like)" : "predicted");
@@ -80,6 +86,24 @@ public final class RecommendCommand implements Callable<Integer> {
                     title.length() > 50 ? title.substring(0, 49) + "…" : title, score);
         }
         return 0;
+    }
+
+    /** --steps, else the model's inner steps; at most {@link RecConfig#MAX_INNER_STEPS}. */
+    static int steps(Integer steps, RecConfig c) {
+        int n = steps != null ? steps : c.innerSteps();
+        if (n < 0 || n > RecConfig.MAX_INNER_STEPS) throw new IllegalArgumentException("--steps must be in 0.." + RecConfig.MAX_INNER_STEPS + ", got " + n);
+        return n;
+    }
+
+    /**
+     * A loaded model that gives NaN or infinite values (finite but huge parameters: a diverged
+     * training, or an altered file) is an input error naming the model file.
+     */
+    static IllegalArgumentException unusable(Path model, ArithmeticException e) {
+        Throwable t = Main.unwrap(e);
+        String where = t instanceof NonFiniteException n ? "learner " + n.learner + (n.step >= 0 ? ", inner step " + n.step : ", predicting") : t.getMessage();
+        return new IllegalArgumentException(model + ": the model gives non-finite values (" + where
+                + "): its parameters are out of range (training diverged, or the file was altered)", e);
     }
 
     private Map<Integer, Float> readRatings(SavedModel m) throws IOException {

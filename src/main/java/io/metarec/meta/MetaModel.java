@@ -25,6 +25,15 @@ public interface MetaModel<D> {
     /** Freshly initialised parameters (deterministic for a seed). */
     Params init(long seed);
 
+    /**
+     * The number of values {@link #init} allocates, computed without allocating them, or −1 when
+     * the model does not say. A loader compares it with what a file holds before building a model
+     * whose sizes come from that file.
+     */
+    default long parameterCount() {
+        return -1;
+    }
+
     /** Groups (name prefixes) of the parameters {@link #embed} reads; empty when it reads none. */
     List<String> embeddingGroups();
 

@@ -21,6 +21,11 @@ public record Linear(String name, int in, int out, boolean bias, Init weightInit
 
     public String biasName() { return name + ".bias"; }
 
+    /** Number of values in {@link #init}'s parameters. */
+    public long parameterCount() {
+        return (long) in * out + (bias ? out : 0);
+    }
+
     public Params init(long seed) {
         Params p = Params.empty().with(weightName(), weightInit.draw(seed, weightName(), in, in, out));
         return bias ? p.with(biasName(), Init.ZEROS.draw(seed, biasName(), in, out)) : p;

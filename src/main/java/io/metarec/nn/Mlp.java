@@ -36,6 +36,13 @@ public final class Mlp {
 
     public List<Linear> layers() { return List.copyOf(layers); }
 
+    /** Number of values in {@link #init}'s parameters. */
+    public long parameterCount() {
+        long n = 0;
+        for (Linear l : layers) n += l.parameterCount();
+        return n;
+    }
+
     public Params init(long seed) {
         Params p = Params.empty();
         for (Linear l : layers) p = p.with(l.init(seed));

@@ -50,7 +50,10 @@ public class DataFormatException extends IllegalArgumentException {
                 case '\t' -> b.append("\\t");
                 case '\r' -> b.append("\\r");
                 case '"' -> b.append("\\\"");
-                default -> b.append(c);
+                default -> {
+                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c)); // NUL and other controls, visibly
+                    else b.append(c);
+                }
             }
         }
         return b.append('"').toString();

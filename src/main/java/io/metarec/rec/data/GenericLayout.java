@@ -83,7 +83,9 @@ public final class GenericLayout {
         }
     }
 
-    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    // Possessive and unambiguous: \d+\.?\d* backtracked quadratically on a long run of digits
+    // that ends in something else (a million digits took minutes; found by ReadersFuzzTest).
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[+-]?+(\\d++(\\.\\d*+)?+|\\.\\d++)([eE][+-]?+\\d++)?+");
 
     /**
      * A decimal rating ("4", "3.5", "1e0") within ±{@link Dataset#MAX_RATING} (the generic layout

@@ -18,9 +18,15 @@ import java.util.Arrays;
  * and its text. Lines end at '\n' (a preceding '\r' is dropped). Each line is decoded on its own and
  * strictly, so bytes that are invalid in the file's encoding are an error on the right line (not a
  * replacement character). A UTF-8 byte-order mark at the start is skipped. Blank lines are skipped
- * by {@link #next()} but still counted.
+ * by {@link #next()} but still counted. A line longer than {@link #MAX_LINE_BYTES} is an error.
  */
 final class LineReader implements AutoCloseable {
+    /**
+     * The longest line read: 16 MiB. No supported format comes near it (a MovieLens line is under
+     * 300 bytes; a generic feature cell with 100,000 values is 700 KB), and it bounds what one line
+     * of a hostile or mistaken file (a binary, a file without newlines) can make the reader hold.
+     */
+    static final int MAX_LINE_BYTES = 16 << 20;
     private final Path file;
     private final InputStream in;
     private final Charset charset;
@@ -82,6 +88,7 @@ final class LineReader implements AutoCloseable {
             int at = chunkPos;
             while (at < chunkEnd && chunk[at] != '\n') at++;
             int len = at - chunkPos;
+            if (n + len > MAX_LINE_BYTES) throw tooLong(n, len);
             if (n + len > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, n + len));
             System.arraycopy(chunk, chunkPos, buf, n, len);
             n += len;
@@ -105,6 +112,16 @@ final class LineReader implements AutoCloseable {
             line = new String(buf, start, n - start, charset); // with replacement characters, to show where
             throw error("bytes that are not valid " + charset.name() + " (save the file as " + charset.name() + ")");
         }
+    }
+
+    /** The start of an over-long line, quoted in the error (the line itself is never held whole). */
+    private DataFormatException tooLong(int n, int len) {
+        lineNumber++;
+        int show = Math.min(DataFormatException.MAX_QUOTE, n + len);
+        byte[] start = Arrays.copyOf(buf, show);
+        System.arraycopy(chunk, chunkPos, start, Math.min(n, show), Math.max(0, show - n));
+        line = new String(start, charset) + "…";
+        return error("line longer than " + (MAX_LINE_BYTES >> 20) + " MiB, the longest a line may be (is this the right file, and are its lines separated by newlines?)");
     }
 
     /** The 1-based number of the line last returned by {@link #next()}. */

@@ -37,6 +37,13 @@ public final class FieldEmbedder {
         return (int) fields.stream().filter(f -> f.side() == side).count() * dim;
     }
 
+    /** Number of values in {@link #init}'s tables: vocabulary × dimension per field. */
+    public long parameterCount() {
+        long n = 0;
+        for (FieldSpec f : fields) n += (long) f.vocab() * dim;
+        return n;
+    }
+
     /**
      * N(0, 1) rows, except row 0 — the "unknown / missing" value — which starts at zero, the mean
      * of the others: a value training never saw (a new item's new director) then enters the model

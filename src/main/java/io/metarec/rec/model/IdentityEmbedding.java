@@ -61,6 +61,11 @@ public final class IdentityEmbedding {
      * identity terms are small next to the features and the dot product of two identities is not a
      * saddle point at zero.
      */
+    /** Number of values in {@link #init}'s parameters. */
+    public long parameterCount() {
+        return ((long) items + 1) * (dim + 1) + ((long) users + 1) * (dim + 1) + itemGen.parameterCount() + userGen.parameterCount();
+    }
+
     public Params init(long seed) {
         Params p = Params.empty()
                 .with(tableName(FieldSpec.Side.ITEM), table(items, itemRows))

@@ -123,6 +123,11 @@ public final class MeluModel implements MetaModel<Examples> {
     /** Whether the model has identity and bias terms. */
     public boolean hasIdentity() { return identity != null; }
 
+    @Override public long parameterCount() {
+        long n = embedder.parameterCount() + mlp.parameterCount();
+        return identity == null ? n : n + identity.parameterCount() + identity.dim() + 3;
+    }
+
     @Override public Params init(long seed) {
         Params p = embedder.init(seed).with(mlp.init(seed));
         String out = mlp.layers().get(mlp.layers().size() - 1).biasName();

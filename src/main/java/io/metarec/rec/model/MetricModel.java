@@ -66,6 +66,11 @@ public final class MetricModel implements MetaModel<Examples> {
 
     public FieldEmbedder embedder() { return embedder; }
 
+    @Override public long parameterCount() {
+        long n = embedder.parameterCount() + userTower.parameterCount() + itemTower.parameterCount() + 2L * dim + 2;
+        return identity == null ? n : n + identity.parameterCount() + 2;
+    }
+
     @Override public Params init(long seed) {
         Params p = embedder.init(seed).with(userTower.init(seed)).with(itemTower.init(seed));
         if (identity != null)

@@ -47,6 +47,7 @@ public final class LearnerRecommender implements Recommender {
         return new Scorer() {
             @Override public float[] score(int[] items) {
                 float[] out = learner.predict(adapted, tasks.encoder().encode(profile, items, new float[items.length])).toArray();
+                Recommendations.requireFinite(learner.name(), task.user(), out);
                 if (scale != null) for (int k = 0; k < out.length; k++) out[k] = Math.min(scale[1], Math.max(scale[0], out[k]));
                 return out;
             }

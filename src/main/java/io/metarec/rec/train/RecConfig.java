@@ -36,6 +36,17 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
                         boolean foldIn) {
 
     public static final List<String> MODELS = List.of("melu", "metric");
+    /**
+     * Most inner steps: adapting a user (in {@code recommend}, {@code evaluate}) then takes seconds
+     * at worst, so a model file cannot make them hang. Meta-learning uses 1–10.
+     */
+    public static final int MAX_INNER_STEPS = 1000;
+    /** Most epochs and most patience (a run of the demo takes 40; {@code evaluate --baselines} trains with the file's value). */
+    public static final int MAX_EPOCHS = 10_000;
+    /** Most tasks per meta-step. */
+    public static final int MAX_META_BATCH = 100_000;
+    /** Most hidden layers. */
+    public static final int MAX_LAYERS = 16;
 
     /** A run of the models as they were before identities (no identity, LSLR or varied supports). */
     public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
@@ -46,18 +57,49 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     }
 
     public RecConfig {
+        need(model != null, "model", "the model kind is missing");
         model = io.metarec.util.EnumNames.key(model);
-        if (!MODELS.contains(model)) throw new IllegalArgumentException("unknown model '" + model + "'; valid: " + String.join(", ", MODELS));
-        if (embeddingDim < 1 || embeddingDim > 1024) throw new IllegalArgumentException("embedding dimension must be in 1..1024, got " + embeddingDim);
+        need(MODELS.contains(model), "model", "unknown model '" + model + "'; valid: " + String.join(", ", MODELS));
+        need(embeddingDim >= 1 && embeddingDim <= 1024, "embeddingDim", "embedding dimension must be in 1..1024, got " + embeddingDim);
+        need(hidden != null && hidden.stream().noneMatch(java.util.Objects::isNull), "hidden", "the hidden sizes are missing");
         hidden = List.copyOf(hidden);
-        if (hidden.isEmpty() || hidden.stream().anyMatch(h -> h < 1 || h > 4096))
-            throw new IllegalArgumentException("hidden sizes must be 1..4096 and at least one, got " + hidden);
-        algo = LearnerKind.parse(algo).cliName(); // one spelling in files and reports, whatever was typed
-        new LearnerConfig(innerSteps, innerLr, List.of(), Order.SECOND_ORDER, 0, 0, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
-        if (metaBatch < 1) throw new IllegalArgumentException("meta-batch must be at least 1, got " + metaBatch);
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
-        if (patience < 0) throw new IllegalArgumentException("patience must be ≥ 0, got " + patience);
-        if (!(validation >= 0 && validation < 0.5)) throw new IllegalArgumentException("validation share must be in [0, 0.5), got " + validation);
+        need(!hidden.isEmpty() && hidden.size() <= MAX_LAYERS && hidden.stream().allMatch(h -> h >= 1 && h <= 4096), "hidden",
+                "hidden sizes must be 1..4096, at least one and at most " + MAX_LAYERS + ", got " + hidden);
+        need(feedback != null && feedback.kind() != null, "feedback", "the feedback kind is missing");
+        need(algo != null, "algo", "the algorithm is missing");
+        try {
+            algo = LearnerKind.parse(algo).cliName(); // one spelling in files and reports, whatever was typed
+        } catch (IllegalArgumentException e) {
+            throw new InvalidField("algo", e.getMessage());
+        }
+        need(innerSteps >= 1 && innerSteps <= MAX_INNER_STEPS, "innerSteps", "inner steps must be in 1.." + MAX_INNER_STEPS + ", got " + innerSteps);
+        need(innerLr > 0 && Float.isFinite(innerLr), "innerLr", "inner learning rate must be positive, got " + innerLr);
+        need(outerLr > 0 && Float.isFinite(outerLr), "outerLr", "outer learning rate must be positive, got " + outerLr);
+        need(execution != null, "execution", "the execution mode is missing");
+        need(metaBatch >= 1 && metaBatch <= MAX_META_BATCH, "metaBatch", "meta-batch must be in 1.." + MAX_META_BATCH + ", got " + metaBatch);
+        need(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "epochs must be in 1.." + MAX_EPOCHS + ", got " + epochs);
+        need(patience >= 0 && patience <= MAX_EPOCHS, "patience", "patience must be in 0.." + MAX_EPOCHS + ", got " + patience);
+        need(validation >= 0 && validation < 0.5, "validation", "validation share must be in [0, 0.5), got " + validation);
+    }
+
+    /**
+     * A configuration value outside its range. {@link #field()} is the record component's name, as
+     * in the {@code config} of a model file's header, so a loader can say which field of which file
+     * is wrong; the message says it in words for the command line.
+     */
+    public static final class InvalidField extends IllegalArgumentException {
+        private final String field;
+
+        InvalidField(String field, String message) {
+            super(message);
+            this.field = field;
+        }
+
+        public String field() { return field; }
+    }
+
+    private static void need(boolean ok, String field, String message) {
+        if (!ok) throw new InvalidField(field, message);
     }
 
     /** This project's defaults (see README, "Learners": sizes from the synthetic data, the rest from ML-100K). */

@@ -1,6 +1,7 @@
 package io.metarec.rec.train;
 
 import io.metarec.meta.MetaLearner;
+import io.metarec.meta.NonFiniteException;
 import io.metarec.nn.Params;
 import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FeatureEncoder;
@@ -14,6 +15,12 @@ import java.util.Set;
 /** Top-k recommendations for a new user, after adapting a meta-trained model to their few ratings. */
 public final class Recommendations {
     private Recommendations() {}
+
+    /** A NaN or infinite prediction is an error (a model out of range), not a score to rank. */
+    static void requireFinite(String learner, int task, float[] scores) {
+        for (int i = 0; i < scores.length; i++)
+            if (!Float.isFinite(scores[i])) throw new NonFiniteException(learner, task, -1, "the predicted score of item " + i + " (" + scores[i] + ")");
+    }
 
     /** An item (catalogue index) and its score (predicted rating, or like-logit for implicit feedback). */
     public record Scored(int item, float score) {}
@@ -41,6 +48,7 @@ public final class Recommendations {
             int[] all = new int[encoder.numItems()];
             for (int i = 0; i < all.length; i++) all[i] = i;
             float[] scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+            requireFinite(learner.name(), 0, scores);
             if (scale != null) for (int i = 0; i < scores.length; i++) scores[i] = Math.min(scale[1], Math.max(scale[0], scores[i]));
             float[] keys = rarity == null ? scores : rarity.keys(all, scores);
             Set<Integer> seen = new HashSet<>();
