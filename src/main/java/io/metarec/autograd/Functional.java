@@ -41,9 +41,7 @@ public final class Functional {
             throw new ShapeException("solve_spd: needs A [k,k] with b [k,m] or A [T,k,k] with b [T,k,m], got "
                     + a.shapeString() + " and " + b.shapeString());
         int tasks = a.dim(0), k = a.dim(1);
-        float[] id = new float[k * k];
-        for (int i = 0; i < k; i++) id[i * k + i] = 1f;
-        Tensor eye = Tensor.of(a.backend(), id, k, k);
+        Tensor eye = Tensor.eye(a.backend(), k);
         Tensor s = Elementwise.pow(Reductions.sum(Elementwise.mul(a, eye), 2, true), -0.5f); // [T, k, 1]
         Tensor ah = Elementwise.mul(Elementwise.mul(a, s), ShapeOps.reshape(s, tasks, 1, k));
         Tensor bh = Elementwise.mul(b, s);

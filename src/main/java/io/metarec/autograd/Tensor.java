@@ -79,6 +79,13 @@ public final class Tensor {
         return full(1f, shape);
     }
 
+    /** The k × k identity matrix on a backend. */
+    public static Tensor eye(Backend backend, int k) {
+        float[] e = new float[k * k];
+        for (int i = 0; i < k; i++) e[i * k + i] = 1f;
+        return of(backend, e, k, k);
+    }
+
     /** Wraps a buffer a kernel just wrote; records the graph node when an input needs gradients. */
     static Tensor result(Backend backend, int[] shape, Buffer buffer, Op op, Object attrs, Tensor... inputs) {
         Node node = null;

@@ -242,17 +242,11 @@ class OpGradientCheckTest {
         t.add(c("log_softmax", "[2,3,4] axis -1", List.of(any(2, 3, 4)), x -> Functional.logSoftmax(x.get(0), -1)));
         // A = MᵀM + 2I is symmetric positive definite for any M; A and b both differentiated
         t.add(c("solve_spd", "[3,3] with [3,2]", List.of(any(3, 3), any(3, 2)),
-                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.of(new float[] {2, 0, 0, 0, 2, 0, 0, 0, 2}, 3, 3)), x.get(1))));
+                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.eye(x.get(0).backend(), 3).mul(2f)), x.get(1))));
         t.add(c("solve_spd", "batched [2,4,4] with [2,4,1]", List.of(any(2, 4, 4), any(2, 4, 1)),
-                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.of(eye(4), 4, 4).mul(3f)), x.get(1))));
+                x -> Functional.solveSpd(Linalg.matmul(x.get(0), x.get(0), true, false).add(Tensor.eye(x.get(0).backend(), 4).mul(3f)), x.get(1))));
         t.add(c("softmax_cross_entropy", "[4,5]", List.of(any(4, 5)), x -> Functional.softmaxCrossEntropy(x.get(0), CE_TARGETS)));
         return t;
-    }
-
-    static float[] eye(int k) {
-        float[] e = new float[k * k];
-        for (int i = 0; i < k; i++) e[i * k + i] = 1f;
-        return e;
     }
 
     // ---- coverage ---------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ public final class MeluModel implements MetaModel<Examples> {
         residual = residual.reshape(tasks, rows, 1);
         Tensor lambda = params.get(FOLD + ".log_lambda").exp();
         Tensor penalty = ShapeOps.concat(List.of(lambda.slice(0, 0, 1).expand(d), lambda.slice(0, 1, 2)), 0);
-        Tensor normal = Linalg.matmul(design, design, true, false).add(eye(f.backend(), d + 1).mul(penalty.reshape(1, d + 1)));
+        Tensor normal = Linalg.matmul(design, design, true, false).add(Tensor.eye(f.backend(), d + 1).mul(penalty.reshape(1, d + 1)));
         Tensor solved = Functional.solveSpd(normal, Linalg.matmul(design, residual, true, false)).reshape(tasks, d + 1);
         Tensor offset = solved.slice(1, 0, d).div(params.get(GAIN + ".offset")), bias = solved.slice(1, d, d + 1).div(params.get(GAIN + ".bias"));
         boolean stacked = fast.get(offsetName).rank() == 2;
@@ -188,12 +188,6 @@ public final class MeluModel implements MetaModel<Examples> {
             bias = bias.reshape(1);
         }
         return Params.empty().with(offsetName, fast.get(offsetName).add(offset)).with(biasName, fast.get(biasName).add(bias));
-    }
-
-    private static Tensor eye(io.metarec.backend.Backend be, int k) {
-        float[] e = new float[k * k];
-        for (int i = 0; i < k; i++) e[i * k + i] = 1f;
-        return Tensor.of(be, e, k, k);
     }
 
     /** Features: the field embeddings; with identity, then e_i [d], e_u [d] and b_i + b_u [1]. */
