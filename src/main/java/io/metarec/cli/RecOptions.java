@@ -76,6 +76,10 @@ public final class RecOptions {
             description = "with identities: fit the new user's offset and bias to their ratings in closed form (ridge, as a factorisation folds in a user) before the inner loop's steps (default off: no gain on ML-100K)")
     Boolean foldIn;
 
+    @Option(names = "--resplit", negatable = true, fallbackValue = "true",
+            description = "meta-train on each training user's ratings dealt anew into support and query every epoch, so every rating is a query rating in some epoch (default on)")
+    Boolean resplit;
+
     /** The configuration for {@code algo} (null: the preset's). */
     public RecConfig config(String algo) {
         RecConfig b = switch (io.metarec.util.EnumNames.key(preset)) {
@@ -98,7 +102,8 @@ public final class RecOptions {
                 epochs != null ? epochs : b.epochs(), patience != null ? patience : b.patience(),
                 validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed(),
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
-                variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn());
+                variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
+                resplit != null ? resplit : b.resplit());
     }
 
     /** Parses --execution (per-task, batched, auto; any case, - or _). */

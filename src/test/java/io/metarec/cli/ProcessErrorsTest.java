@@ -58,7 +58,7 @@ class ProcessErrorsTest {
         Dataset d = Datasets.load(data);
         Experiment e = Experiment.of(d, MeluProtocol.defaults().split(d), Feedback.explicit(), 0.1, 3);
         RecConfig c = new RecConfig("melu", 4, List.of(8), Feedback.explicit(), "maml", 2, 0.01f, 1e-3f, 8, 1, 0, 0.1,
-                LearnerConfig.Execution.PER_TASK, 3, true, false, true, false);
+                LearnerConfig.Execution.PER_TASK, 3, true, false, true, false, false);
         model = dir.resolve("model.metarec");
         SavedModel.save(model, c, e, Learners.learner(c, Learners.model(c, e.encoder(), e.meanTarget())), null);
         ratings = dir.resolve("ratings.csv");

@@ -78,10 +78,10 @@ class ModelFileFuzzTest {
         Dataset d = Synthetic.generate(SyntheticConfig.of(120, 60, 7)).dataset();
         Experiment e = Experiment.of(d, MeluProtocol.defaults().split(d), Feedback.explicit(), 0.1, 3);
         RecConfig base = new RecConfig("melu", 4, List.of(8), Feedback.explicit(), "maml", 2, 0.01f, 1e-3f, 8, 1, 0, 0.1,
-                LearnerConfig.Execution.PER_TASK, 3, true, true, true, true);
+                LearnerConfig.Execution.PER_TASK, 3, true, true, true, true, true);
         List<RecConfig> configs = List.of(base,
-                new RecConfig("metric", 4, List.of(6), Feedback.explicit(), "metasgd", 1, 0.01f, 1e-3f, 8, 1, 0, 0.1, LearnerConfig.Execution.PER_TASK, 3, true, false, true, false),
-                new RecConfig("melu", 4, List.of(8, 4), Feedback.implicit(4, 1), "leo", 1, 0.01f, 1e-3f, 8, 1, 0, 0.1, LearnerConfig.Execution.PER_TASK, 3, false, false, false, false));
+                new RecConfig("metric", 4, List.of(6), Feedback.explicit(), "metasgd", 1, 0.01f, 1e-3f, 8, 1, 0, 0.1, LearnerConfig.Execution.PER_TASK, 3, true, false, true, false, false),
+                new RecConfig("melu", 4, List.of(8, 4), Feedback.implicit(4, 1), "leo", 1, 0.01f, 1e-3f, 8, 1, 0, 0.1, LearnerConfig.Execution.PER_TASK, 3, false, false, false, false, false));
         for (int k = 0; k < configs.size(); k++) {
             RecConfig c = configs.get(k);
             Path f = root.resolve("model" + k + ".metarec");

@@ -33,7 +33,7 @@ import java.util.List;
 public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
                         float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
                         LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
-                        boolean foldIn) {
+                        boolean foldIn, boolean resplit) {
 
     public static final List<String> MODELS = List.of("melu", "metric");
     /**
@@ -53,7 +53,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
                      float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
                      LearnerConfig.Execution execution, long seed) {
         this(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution,
-                seed, false, false, false, false);
+                seed, false, false, false, false, false);
     }
 
     public RecConfig {
@@ -108,7 +108,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         // MAE 0.780 at 1e-3, 0.773 at 3e-4, 0.769 at 1e-4 with 60 epochs; the factorised start is
         // good, and a large outer step overfits the 300 training users within a few epochs).
         return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), LearnerKind.DEFAULT.cliName(), 3, 0.01f, 3e-4f, 32, 40, 5, 0.1,
-                LearnerConfig.Execution.AUTO, 1, true, false, true, false);
+                LearnerConfig.Execution.AUTO, 1, true, false, true, false, true);
     }
 
     /**
@@ -118,23 +118,23 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
      */
     public static RecConfig meluPaper() {
         return new RecConfig("melu", 32, List.of(64, 64), Feedback.explicit(), LearnerKind.MAML.cliName(), 1, 5e-6f, 5e-5f, 32, 20, 0, 0.1,
-                LearnerConfig.Execution.AUTO, 1, false, false, false, false);
+                LearnerConfig.Execution.AUTO, 1, false, false, false, false, false);
     }
 
     public RecConfig withAlgo(String a) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn);
+        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
     }
 
     public RecConfig withModel(String m) {
-        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn);
+        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
     }
 
     public RecConfig withEpochs(int e) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
     }
 
     public RecConfig withSeed(long s) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, resplit);
     }
 
     /** The learner this configuration trains. */

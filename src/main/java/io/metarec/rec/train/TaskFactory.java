@@ -121,12 +121,17 @@ public final class TaskFactory {
      * @param variedSupport with probability ½ a task's support is cut to n random ratings, n
      *                      log-uniform in [1, support size], so that the meta-learner sees the
      *                      small supports it will be asked to adapt on (given-n: 1, 3, 5 …)
+     * @param resplit       a user's ratings (support and query together) are dealt anew into a
+     *                      support and a query of the split's sizes, so that every rating serves as
+     *                      query in some epoch: with ~300 training users and 10 fixed query ratings
+     *                      each, meta-training otherwise fits those 3,000 ratings through the item
+     *                      table within a few epochs
      * @param hideItem      share of the (item, rating) rows whose item identity is hidden (read as
      *                      unknown), so the identity generator learns to stand in for new items
      */
-    public record Training(boolean variedSupport, double hideItem) {
+    public record Training(boolean variedSupport, boolean resplit, double hideItem) {
         /** Tasks exactly as evaluated. */
-        public static final Training NONE = new Training(false, 0);
+        public static final Training NONE = new Training(false, false, 0);
     }
 
     /** The meta-training tasks of {@code epoch} (see {@link Training}); with {@link Training#NONE}, {@link #tasks}. */
@@ -135,7 +140,21 @@ public final class TaskFactory {
         List<Task<Examples>> out = new ArrayList<>(ts.size());
         for (UserTask t : ts) {
             SplittableRandom r = new SplittableRandom(Seeds.derive(seed, t.user(), t.scenario().ordinal(), 7, epoch));
-            int[] support = t.support();
+            int[] support = t.support(), query = t.query();
+            if (how.resplit()) {
+                int[] all = new int[support.length + query.length];
+                System.arraycopy(support, 0, all, 0, support.length);
+                System.arraycopy(query, 0, all, support.length, query.length);
+                int[] order = io.metarec.util.Shuffle.permutation(all.length, r);
+                query = new int[query.length];
+                support = new int[support.length];
+                for (int k = 0; k < all.length; k++) {
+                    if (k < query.length) query[k] = all[order[k]];
+                    else support[k - query.length] = all[order[k]];
+                }
+                java.util.Arrays.sort(query);
+                java.util.Arrays.sort(support);
+            }
             if (how.variedSupport() && support.length > 1 && r.nextBoolean()) {
                 int n = (int) Math.round(Math.exp(r.nextDouble() * Math.log(support.length)));
                 int[] order = io.metarec.util.Shuffle.permutation(support.length, r);
@@ -145,7 +164,7 @@ public final class TaskFactory {
                 support = cut;
             }
             UserProfile profile = profile(t.user());
-            out.add(new Task<>(examples(profile, t, support, 1, how.hideItem(), r), examples(profile, t, t.query(), 2, how.hideItem(), r)));
+            out.add(new Task<>(examples(profile, t, support, 1, how.hideItem(), r), examples(profile, t, query, 2, how.hideItem(), r)));
         }
         return out;
     }

@@ -38,7 +38,7 @@ class DivergenceTest {
 
     static RecConfig config(String algo, int innerSteps, float innerLr, float outerLr, int epochs) {
         return new RecConfig("melu", 4, List.of(8), Feedback.explicit(), algo, innerSteps, innerLr, outerLr, 16, epochs, 0, 0.1,
-                LearnerConfig.Execution.PER_TASK, 3, true, false, false, false);
+                LearnerConfig.Execution.PER_TASK, 3, true, false, false, false, false);
     }
 
     @Test

@@ -43,7 +43,7 @@ class EveryLearnerTest {
         for (boolean identity : new boolean[] {false, true})
         for (Experiment e : List.of(explicit, implicit)) {
             RecConfig c = new RecConfig(model, 8, List.of(16, 16), e.tasks().feedback(), algo, 2, 0.01f, 1e-3f, 16, 1, 0, 0.1,
-                    LearnerConfig.Execution.AUTO, 2, identity, identity, identity, identity);
+                    LearnerConfig.Execution.AUTO, 2, identity, identity, identity, identity, identity);
             Experiment.Trained t = e.train(c, new RecTrainer.Listener() {});
             assertTrue(Double.isFinite(t.history().bestValidationLoss()), algo + "/" + model + ": validation loss " + t.history().bestValidationLoss());
             Evaluator ev = new Evaluator(e.tasks(), false);

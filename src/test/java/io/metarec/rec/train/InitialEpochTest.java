@@ -37,7 +37,7 @@ class InitialEpochTest {
 
     static RecConfig config(float outerLr, int epochs, int patience) {
         return new RecConfig("melu", 8, List.of(16, 16), Feedback.explicit(), "maml", 2, 0.01f, outerLr, 16, epochs, patience, 0.1,
-                LearnerConfig.Execution.PER_TASK, 3, true, false, false, false);
+                LearnerConfig.Execution.PER_TASK, 3, true, false, false, false, false);
     }
 
     static RecTrainer.Options options(RecConfig c) {

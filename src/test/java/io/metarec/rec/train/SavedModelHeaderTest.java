@@ -38,7 +38,7 @@ class SavedModelHeaderTest {
         Dataset d = Synthetic.generate(SyntheticConfig.of(300, 200, 5)).dataset();
         experiment = Experiment.of(d, MeluProtocol.defaults().split(d), Feedback.explicit(), 0.1, 3);
         RecConfig c = new RecConfig("melu", 8, List.of(16, 16), Feedback.explicit(), "maml", 2, 0.01f, 1e-3f, 16, 1, 0, 0.1,
-                io.metarec.meta.LearnerConfig.Execution.PER_TASK, 3, true, false, true, false);
+                io.metarec.meta.LearnerConfig.Execution.PER_TASK, 3, true, false, true, false, false);
         trained = experiment.train(c, new RecTrainer.Listener() {});
     }
 

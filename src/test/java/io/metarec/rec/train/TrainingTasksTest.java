@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link TaskFactory#trainingTasks}: varied supports (random subsets of the support, at least one
- * rating, queries untouched, seeded per epoch) and hidden item identities (about the asked share,
+ * rating, queries untouched, seeded per epoch), re-dealt supports and queries (the user's ratings,
+ * sizes kept, drawn anew per epoch) and hidden item identities (about the asked share,
  * nothing else changed); {@link TaskFactory.Training#NONE} gives the evaluation tasks.
  */
 class TrainingTasksTest {
@@ -94,12 +95,12 @@ class TrainingTasksTest {
                 assertSame(full.get(k).query(), t.get(k).query(), "query " + k);
             }
         }
-        assertEquals(new TaskFactory.Training(false, 0), TaskFactory.Training.NONE);
+        assertEquals(new TaskFactory.Training(false, false, 0), TaskFactory.Training.NONE);
     }
 
     @Test
     void variedSupportsAreNonEmptySubsetsWithQueriesUnchanged() {
-        TaskFactory.Training how = new TaskFactory.Training(true, 0);
+        TaskFactory.Training how = new TaskFactory.Training(true, false, 0);
         int shorter = 0, total = 0, ones = 0;
         for (int epoch = 1; epoch <= 4; epoch++) {
             List<Task<Examples>> t = factory.trainingTasks(users, how, epoch);
@@ -125,8 +126,46 @@ class TrainingTasksTest {
     }
 
     @Test
+    void resplitDealsEachUsersRatingsAnewEveryEpoch() {
+        TaskFactory.Training how = new TaskFactory.Training(false, true, 0);
+        int changedQueries = 0, total = 0;
+        Map<String, Integer> servedAsQuery = new HashMap<>();
+        List<Task<Examples>> previous = null;
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            List<Task<Examples>> t = factory.trainingTasks(users, how, epoch);
+            assertEquals(full.size(), t.size());
+            for (int k = 0; k < t.size(); k++) {
+                Examples s = t.get(k).support(), q = t.get(k).query();
+                assertEquals(full.get(k).support().rows(), s.rows(), "the support keeps its size");
+                assertEquals(full.get(k).query().rows(), q.rows(), "the query keeps its size");
+                // together, exactly the user's ratings of the split: nothing lost, nothing doubled
+                Map<String, Integer> dealt = rows(s), whole = rows(full.get(k).support());
+                rows(q).forEach((row, n) -> dealt.merge(row, n, Integer::sum));
+                rows(full.get(k).query()).forEach((row, n) -> whole.merge(row, n, Integer::sum));
+                assertEquals(whole, dealt, "task " + k + " epoch " + epoch);
+                if (!rows(q).equals(rows(full.get(k).query()))) changedQueries++;
+                total++;
+                final int user = k;
+                rows(q).keySet().forEach(row -> servedAsQuery.merge(user + "/" + row, 1, Integer::sum));
+                // the same user: the rows' user side is untouched
+                assertArrayEquals(full.get(k).query().identities(io.metarec.rec.model.FieldSpec.Side.USER).array(),
+                        q.identities(io.metarec.rec.model.FieldSpec.Side.USER).array());
+            }
+            if (previous != null) {
+                int same = 0;
+                for (int k = 0; k < t.size(); k++) if (rows(t.get(k).query()).equals(rows(previous.get(k).query()))) same++;
+                assertTrue(same < t.size() / 10, "queries are drawn anew each epoch: " + same + " of " + t.size() + " unchanged");
+            }
+            previous = t;
+        }
+        assertTrue(changedQueries > 0.9 * total, "queries differ from the split's: " + changedQueries + " of " + total);
+        List<Task<Examples>> again = factory.trainingTasks(users, how, 2), before = factory.trainingTasks(users, how, 2);
+        for (int k = 0; k < again.size(); k++) assertSame(before.get(k).query(), again.get(k).query(), "same epoch, same deal " + k);
+    }
+
+    @Test
     void variedSupportsAreSeededByEpoch() {
-        TaskFactory.Training how = new TaskFactory.Training(true, 0.1);
+        TaskFactory.Training how = new TaskFactory.Training(true, false, 0.1);
         List<Task<Examples>> a = factory.trainingTasks(users, how, 3), b = factory.trainingTasks(users, how, 3);
         for (int k = 0; k < a.size(); k++) {
             assertSame(a.get(k).support(), b.get(k).support(), "same epoch, same support " + k);
@@ -135,8 +174,8 @@ class TrainingTasksTest {
         int[] s3 = supportSizes(a), s4 = supportSizes(factory.trainingTasks(users, how, 4));
         assertFalse(Arrays.equals(s3, s4), "epochs 3 and 4 cut the supports alike");
         // a different epoch hides other identities too
-        List<Task<Examples>> c = factory.trainingTasks(users, new TaskFactory.Training(false, 0.1), 3),
-                d = factory.trainingTasks(users, new TaskFactory.Training(false, 0.1), 4);
+        List<Task<Examples>> c = factory.trainingTasks(users, new TaskFactory.Training(false, false, 0.1), 3),
+                d = factory.trainingTasks(users, new TaskFactory.Training(false, false, 0.1), 4);
         boolean differs = false;
         for (int k = 0; k < c.size() && !differs; k++) differs = !Arrays.equals(items(c.get(k).query()), items(d.get(k).query()));
         assertTrue(differs, "epochs 3 and 4 hide the same identities");
@@ -148,7 +187,7 @@ class TrainingTasksTest {
     @Test
     void hiddenIdentitiesAreAboutTheAskedShareAndNothingElseChanges() {
         for (double share : new double[] {0.1, 0.3}) {
-            List<Task<Examples>> t = factory.trainingTasks(users, new TaskFactory.Training(false, share), 2);
+            List<Task<Examples>> t = factory.trainingTasks(users, new TaskFactory.Training(false, false, share), 2);
             long rows = 0, hidden = 0;
             for (int k = 0; k < t.size(); k++) {
                 for (boolean support : new boolean[] {true, false}) {
@@ -171,7 +210,7 @@ class TrainingTasksTest {
     @Test
     void theExperimentHidesIdentitiesOnlyForIdentityModels() {
         RecConfig on = RecConfig.defaults(), off = RecConfig.meluPaper();
-        assertEquals(new TaskFactory.Training(true, Experiment.HIDE_ITEM), Experiment.training(on));
+        assertEquals(new TaskFactory.Training(true, true, Experiment.HIDE_ITEM), Experiment.training(on));
         assertEquals(0.1, Experiment.HIDE_ITEM);
         assertEquals(TaskFactory.Training.NONE, Experiment.training(off));
         List<Integer> zeros = new ArrayList<>();
