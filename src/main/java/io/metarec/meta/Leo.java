@@ -121,7 +121,9 @@ public final class Leo<D> extends MetaLearner<D> {
 
     @Override protected Params initLearnerParams(Params adaptedTheta) {
         long seed = config.seed();
-        int z = options.latentDim, e = options.encoderWidth, r = options.relationWidth, p = (int) adaptedTheta.count();
+        java.util.Set<String> closed = model.fittedInClosedForm();
+        int z = options.latentDim, e = options.encoderWidth, r = options.relationWidth;
+        int p = (int) adaptedTheta.filter(n -> !closed.contains(n)).count();
         Params out = Params.empty()
                 .with(ENC_W, Init.XAVIER_UNIFORM.draw(seed, ENC_W, inputWidth, inputWidth, e))
                 .with(ENC_B, Tensor.zeros(e));
@@ -142,7 +144,13 @@ public final class Leo<D> extends MetaLearner<D> {
     @Override protected Adaptation adapt(Params meta, SupportSet support, Params fast, int steps, boolean training, Guard guard) {
         boolean second = training && config.order() == Order.SECOND_ORDER;
         boolean stacked = support.batch().stacked();
-        MetaLstm.Flat layout = new MetaLstm.Flat(meta, fast.names(), stacked ? support.tasks() : 0);
+        // What the model fits in closed form (the user's offset and bias, with the fold-in) is fitted
+        // first, noise-free, and stays outside the decoder's code: the decoder emits the rest on top.
+        java.util.Set<String> closed = model.fittedInClosedForm();
+        Params folded = closed.isEmpty() ? Params.empty()
+                : (steps == 0 ? fast : model.fitInClosedForm(support.base(), support.batch(), fast)).filter(closed::contains);
+        List<String> emitted = fast.names().stream().filter(n -> !closed.contains(n)).toList();
+        MetaLstm.Flat layout = new MetaLstm.Flat(meta, emitted, stacked ? support.tasks() : 0);
         Tensor theta = layout.flattenShared(meta); // θ's adapted part, [P]
         int z = options.latentDim;
 
@@ -152,7 +160,7 @@ public final class Leo<D> extends MetaLearner<D> {
         Tensor latent = z0;
         for (int k = 0; k < steps; k++) {
             if (!training) latent = latent.detach().requiringGrad();
-            Tensor per = support.perTaskLoss(layout.unflatten(decode(meta, latent, theta, training, support, k)));
+            Tensor per = support.perTaskLoss(layout.unflatten(decode(meta, latent, theta, training, support, k)).with(folded));
             guard.checkLoss(per, k);
             Tensor g = Autograd.grad(per.rank() == 0 ? per : per.sum(), List.of(latent), second).get(0);
             List<Tensor> gs = List.of(g);
@@ -166,7 +174,7 @@ public final class Leo<D> extends MetaLearner<D> {
         int finetune = options.finetuneSteps < 0 ? steps : options.finetuneSteps;
         for (int k = 0; k < finetune; k++) {
             if (!training) w = w.detach().requiringGrad();
-            Tensor per = support.perTaskLoss(layout.unflatten(w));
+            Tensor per = support.perTaskLoss(layout.unflatten(w).with(folded));
             guard.checkLoss(per, steps + k);
             Tensor g = Autograd.grad(per.rank() == 0 ? per : per.sum(), List.of(w), second).get(0);
             List<Tensor> gs = List.of(g);
@@ -176,13 +184,13 @@ public final class Leo<D> extends MetaLearner<D> {
                 w = w.sub(g.mul(meta.get(FINETUNE_LR)));
             }
         }
-        if (!training) return new Adaptation(layout.unflatten(w.detach()));
+        if (!training) return new Adaptation(layout.unflatten(w.detach()).with(folded.detach()));
 
         Tensor kl = klToStandardNormal(mu, sigma);
         Tensor encoderPenalty = latent.detach().sub(z0).square().mean(1, false);
         Tensor reg = kl.mul(options.klWeight).add(encoderPenalty.mul(options.encoderPenaltyWeight))
                 .add(orthogonality(meta.get(DEC_W)).mul(options.orthogonalityWeight));
-        return new Adaptation(layout.unflatten(w), reg);
+        return new Adaptation(layout.unflatten(w).with(folded), reg);
     }
 
     /**

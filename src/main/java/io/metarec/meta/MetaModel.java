@@ -90,6 +90,15 @@ public interface MetaModel<D> {
         return Params.empty();
     }
 
+    /**
+     * The names {@link #fitInClosedForm} sets whenever they are among the fast weights (by default
+     * none): a learner that emits its fast weights from a fixed-size code (LEO) leaves them out of
+     * what it emits.
+     */
+    default java.util.Set<String> fittedInClosedForm() {
+        return java.util.Set.of();
+    }
+
     /** The training loss of predictions against targets. */
     LossKind loss();
 

@@ -162,6 +162,10 @@ public final class MeluModel implements MetaModel<Examples> {
      * differentiable solve ({@link Functional#solveSpd}). Squared-error models only: for clicks the
      * model keeps its gradient steps.
      */
+    @Override public java.util.Set<String> fittedInClosedForm() {
+        return foldIn == null || loss != LossKind.MSE ? java.util.Set.of() : java.util.Set.of(PERSONAL + ".offset", PERSONAL + ".bias");
+    }
+
     @Override public Params fitInClosedForm(Params params, Batch support, Params fast) {
         String offsetName = PERSONAL + ".offset", biasName = PERSONAL + ".bias";
         if (foldIn == null || loss != LossKind.MSE || !fast.contains(offsetName) || !fast.contains(biasName)) return Params.empty();

@@ -37,7 +37,7 @@ public final class Learners {
     /** The same, the fold-in's ridge λ starting at {@code foldInLambda} (meta-learned from there; a loaded model reads its own). */
     public static MetaModel<Examples> model(RecConfig c, FeatureEncoder enc, float meanTarget, float[] itemRows, float foldInLambda) {
         int[] hidden = c.hidden().stream().mapToInt(Integer::intValue).toArray();
-        float fold = c.foldIn() && !c.feedback().implicit() ? foldInLambda : 0f;
+        float fold = c.foldsIn() ? foldInLambda : 0f;
         MeluModel.Identity id = c.identity() ? new MeluModel.Identity(enc.numItems(), enc.numUsers(), itemRows, fold) : null;
         return switch (c.model()) {
             case "melu" -> new MeluModel(enc.fields(), c.embeddingDim(), hidden, c.feedback().loss(), meanTarget, id);

@@ -216,6 +216,48 @@ class RecModelsTest {
         assertArrayEquals(p.get(MeluModel.PERSONAL + ".offset").toArray(), maml.adaptTo(support, 0).get(MeluModel.PERSONAL + ".offset").toArray());
     }
 
+    /**
+     * LEO with the fold-in: the user's offset and bias are the closed-form fit (nothing of them
+     * emitted by the decoder, whose code covers only the head), per-task and stacked execution agree,
+     * and every parameter, the fold-in's λ included, gets a meta-gradient.
+     */
+    @Test
+    void leoFoldsInTheUserAndEmitsOnlyTheHead() {
+        float[] rows = new float[ITEMS * 9];
+        SplittableRandom r = new SplittableRandom(13);
+        for (int i = 0; i < rows.length; i++) rows[i] = (float) r.nextGaussian() * 0.5f;
+        MeluModel m = new MeluModel(FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, rows, 2f));
+        LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.05f).withAdaptedGroups(List.of("mlp.fc3", MeluModel.PERSONAL));
+        io.metarec.meta.Leo<Examples> leo = new io.metarec.meta.Leo<>(m, cfg.withExecution(LearnerConfig.Execution.PER_TASK));
+        Params meta = leo.metaParams();
+        int head = (int) meta.get("mlp.fc3.weight").size() + meta.get("mlp.fc3.bias").size();
+        assertEquals(2 * head, meta.get("leo.decoder.weight").dim(1), "the decoder emits the head only");
+        Params p = leo.modelParams();
+        Examples support = examples(new SplittableRandom(9), 7);
+        Params fitted = m.fitInClosedForm(p, m.embed(p, support), p.filter(n -> n.startsWith(MeluModel.PERSONAL)));
+        Params adapted = leo.adaptTo(support);
+        for (String n : List.of(MeluModel.PERSONAL + ".offset", MeluModel.PERSONAL + ".bias"))
+            assertArrayEquals(fitted.get(n).toArray(), adapted.get(n).toArray(), 1e-6f, n + " is the fold-in's fit");
+        assertTrue(leo.loss(adapted, support) < leo.loss(p, support), "adapting lowers the support loss");
+        List<Task<Examples>> tasks = tasks(5);
+        var perTask = leo.metaGradient(tasks);
+        var stacked = new io.metarec.meta.Leo<>(m, cfg.withExecution(LearnerConfig.Execution.BATCHED)).metaGradient(tasks);
+        assertEquals(perTask.result().loss(), stacked.result().loss(), 1e-4 * Math.abs(perTask.result().loss()));
+        for (String n : perTask.grads().names()) {
+            // the fold-in sets g·δ and g·β whatever δ₀, β₀ and the gains: their gradients cancel to rounding noise
+            if (n.startsWith(MeluModel.PERSONAL) || n.startsWith(MeluModel.GAIN)) continue;
+            float[] x = perTask.grads().get(n).toArray(), y = stacked.grads().get(n).toArray();
+            double[] yd = new double[y.length];
+            double norm = 0;
+            for (int i = 0; i < y.length; i++) {
+                yd[i] = y[i];
+                norm += x[i] * x[i];
+            }
+            assertTrue(norm > 0, n + " got a zero meta-gradient");
+            assertTrue(CaseResult.relativeError(x, yd) < 1e-3, n + ": per-task vs stacked " + CaseResult.relativeError(x, yd));
+        }
+    }
+
     private static float[] predict(MeluModel m, Params p, Examples x) {
         return m.head(p, m.embed(p, x).features()).toArray();
     }
