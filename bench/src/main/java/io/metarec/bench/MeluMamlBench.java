@@ -1,12 +1,12 @@
 package io.metarec.bench;
 
 import io.metarec.backend.Backends;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.Maml;
 import io.metarec.meta.Order;
 import io.metarec.meta.Task;
 import io.metarec.rec.model.Examples;
+import io.metarec.util.EnginePool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -54,7 +54,7 @@ public class MeluMamlBench {
     @Setup(Level.Trial)
     public void setup() {
         Backends.use(Backends.select(backend));
-        CpuParallel.setThreads(threads);
+        EnginePool.setThreads(threads);
         pool = MeluWorkload.pool(metaBatch, support);
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
                 .withOrder(order == 2 ? Order.SECOND_ORDER : Order.FIRST_ORDER).withAdaptedGroups(List.of("mlp"))
