@@ -239,6 +239,18 @@ public final class VectorBackend extends ScalarBackend {
         VectorGemm.gemmBatch(ta, tb, batch, m, n, k, HeapBuffer.of(a), HeapBuffer.of(b), HeapBuffer.of(c));
     }
 
+    // ---- fused optimizer steps (vector lanes, bitwise the scalar formula; split over the pool) ---------
+
+    @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
+                                                               io.metarec.backend.Fused.AdamCoefficients c) {
+        return VectorFused.adam(param, grad, m, v, c);
+    }
+
+    @Override public io.metarec.backend.Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum,
+                                                             io.metarec.backend.Fused.SgdCoefficients c) {
+        return VectorFused.sgd(param, grad, momentum, c);
+    }
+
     @Override public void transpose(Buffer x, Buffer out, int batch, int rows, int cols) {
         float[] xs = HeapBuffer.of(x), o = HeapBuffer.of(out);
         final int B = 32; // cache blocks
