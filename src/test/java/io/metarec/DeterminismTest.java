@@ -7,15 +7,24 @@ import io.metarec.backend.Backend;
 import io.metarec.backend.Backends;
 import io.metarec.backend.Binary;
 import io.metarec.backend.Distribution;
-import io.metarec.backend.cpu.CpuParallel;
+import io.metarec.backend.Indices;
 import io.metarec.backend.cpu.ScalarBackend;
 import io.metarec.backend.cpu.VectorBackend;
 import io.metarec.backend.Unary;
+import io.metarec.meta.LearnerConfig;
+import io.metarec.meta.LossKind;
+import io.metarec.meta.Maml;
+import io.metarec.meta.Order;
+import io.metarec.meta.Task;
 import io.metarec.nn.Activation;
 import io.metarec.nn.Init;
 import io.metarec.nn.Mlp;
 import io.metarec.nn.Params;
 import io.metarec.optim.Adam;
+import io.metarec.rec.model.Examples;
+import io.metarec.rec.model.FieldSpec;
+import io.metarec.rec.model.MeluModel;
+import io.metarec.util.EnginePool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,13 +51,13 @@ class DeterminismTest {
     @BeforeEach
     void save() {
         savedBackend = Backends.current();
-        savedThreads = CpuParallel.threads();
+        savedThreads = EnginePool.threads();
     }
 
     @AfterEach
     void restore() {
         Backends.use(savedBackend);
-        CpuParallel.setThreads(savedThreads);
+        EnginePool.setThreads(savedThreads);
     }
 
     /** Layer sizes: a small net, and one wide enough that its products count as large GEMMs. */
@@ -71,7 +80,7 @@ class DeterminismTest {
                 List<ForkJoinTask<List<Tensor>>> jobs = new ArrayList<>();
                 for (int t = 0; t < TASKS; t++) {
                     int task = t, s = step;
-                    jobs.add(CpuParallel.pool().submit(() -> taskGradient(be, mlp, th, sizes[0], s, task, losses)));
+                    jobs.add(EnginePool.pool().submit(() -> taskGradient(be, mlp, th, sizes[0], s, task, losses)));
                 }
                 for (var j : jobs) perTask.add(j.join());
             } else {
@@ -138,9 +147,9 @@ class DeterminismTest {
     @Test
     void oneAndTwoThreadsGiveTheSameBits() {
         for (int[] net : NETS) {
-            CpuParallel.setThreads(1);
+            EnginePool.setThreads(1);
             List<float[]> one = train(new VectorBackend(), net, false);
-            CpuParallel.setThreads(2);
+            EnginePool.setThreads(2);
             List<float[]> two = train(new VectorBackend(), net, false);
             assertBitwise(one, two, java.util.Arrays.toString(net) + " with 1 vs 2 threads");
         }
@@ -148,11 +157,77 @@ class DeterminismTest {
 
     @Test
     void tasksInParallelGiveTheSameBitsAsInSequence() {
-        CpuParallel.setThreads(2);
+        EnginePool.setThreads(2);
         for (Backend be : List.of(new ScalarBackend(), new VectorBackend())) {
             List<float[]> seq = train(be, NETS[0], false), par = train(be, NETS[0], true);
             assertBitwise(seq, par, be.name() + ": tasks in parallel vs in sequence");
         }
+    }
+
+    /**
+     * The learner end to end: MeLU second-order MAML meta-steps (per task: the gradient tree; stacked)
+     * with Adam leave bitwise the same parameters with 1, 2 and 4 engine threads. The director table
+     * (2,500 × 32 floats) is large enough that the in-place gradient sums and Adam split over the pool.
+     */
+    @Test
+    void meluMetaStepsGiveTheSameParametersWithOneTwoAndFourThreads() {
+        List<FieldSpec> fields = List.of(
+                new FieldSpec("rate", FieldSpec.Side.ITEM, 6, false),
+                new FieldSpec("genre", FieldSpec.Side.ITEM, 25, true),
+                new FieldSpec("director", FieldSpec.Side.ITEM, 2500, false),
+                new FieldSpec("gender", FieldSpec.Side.USER, 2, false),
+                new FieldSpec("zipcode", FieldSpec.Side.USER, 300, false));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        List<Task<Examples>> tasks = new ArrayList<>();
+        for (int t = 0; t < 22; t++) {
+            int[] user = {r.nextInt(2), r.nextInt(300)};
+            tasks.add(new Task<>(meluRows(r, 3 + r.nextInt(12), user), meluRows(r, 6, user)));
+        }
+        Backends.use(new VectorBackend());
+        for (LearnerConfig.Execution ex : List.of(LearnerConfig.Execution.PER_TASK, LearnerConfig.Execution.BATCHED)) {
+            List<float[]> first = null;
+            for (int threads : new int[] {1, 2, 4}) {
+                EnginePool.setThreads(threads);
+                LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.01f).withOuterLr(1e-2f)
+                        .withOrder(Order.SECOND_ORDER).withAdaptedGroups(List.of("mlp")).withExecution(ex);
+                Maml<Examples> maml = new Maml<>(new MeluModel(fields, 32, new int[] {32, 16}, LossKind.MSE, 3f), cfg);
+                List<float[]> trace = new ArrayList<>();
+                for (int step = 0; step < 3; step++) {
+                    var result = maml.metaStep(tasks.subList(11 * (step % 2), 11 * (step % 2) + 11));
+                    trace.add(new float[] {(float) result.loss()});
+                }
+                for (Tensor p : maml.metaParams().tensors()) trace.add(p.toArray());
+                if (first == null) first = trace;
+                else assertBitwise(first, trace, ex + ": 1 vs " + threads + " threads");
+            }
+            assertTrue(Float.isFinite(first.get(2)[0]) && first.get(0)[0] != first.get(2)[0], ex + ": it trained");
+        }
+    }
+
+    /** n MeLU-style rows for one user: a rate, 1–2 genres, a director; ratings 1..5. */
+    static Examples meluRows(java.util.SplittableRandom r, int n, int[] user) {
+        int[] rate = new int[n], director = new int[n], og = new int[n + 1];
+        List<Integer> genres = new ArrayList<>();
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            rate[i] = r.nextInt(6);
+            director[i] = r.nextInt(2500);
+            int first = r.nextInt(25);
+            genres.add(first);
+            if (r.nextBoolean()) genres.add((first + 1 + r.nextInt(24)) % 25);
+            og[i + 1] = genres.size();
+            y[i] = 1 + r.nextInt(5);
+        }
+        int[] gender = new int[n], zip = new int[n];
+        java.util.Arrays.fill(gender, user[0]);
+        java.util.Arrays.fill(zip, user[1]);
+        List<Examples.FieldIds> f = List.of(
+                new Examples.FieldIds(Indices.wrap(rate), null),
+                new Examples.FieldIds(Indices.wrap(genres.stream().mapToInt(Integer::intValue).toArray()), Indices.wrap(og)),
+                new Examples.FieldIds(Indices.wrap(director), null),
+                new Examples.FieldIds(Indices.wrap(gender), null),
+                new Examples.FieldIds(Indices.wrap(zip), null));
+        return new Examples(f, Tensor.of(y, n, 1));
     }
 
     /**

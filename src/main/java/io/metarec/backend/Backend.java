@@ -3,8 +3,9 @@ package io.metarec.backend;
 /**
  * The narrow contract between tensors and the hardware: a dozen primitive kernels over
  * {@link Buffer}s of float32, row-major. Every kernel writes only its {@code out} argument, which
- * the caller has just allocated and which never aliases an input. The autograd layer above builds
- * every op (and every derivative) from these, so a backend is complete once these are.
+ * the caller has just allocated and which never aliases an input ({@link #accumulate} is the one
+ * in-place kernel, on a private accumulator). The autograd layer above builds every op (and every
+ * derivative) from these, so a backend is complete once these are.
  *
  * <p>Implementations: {@code ScalarBackend} (plain loops, the oracle in tests), {@code VectorBackend}
  * (Vector API), {@code CudaBackend}. All are checked against the scalar backend on random inputs.
@@ -16,6 +17,15 @@ public interface Backend {
 
     /** One line for {@code metarec info}: implementation details such as vector width or device. */
     String describe();
+
+    /**
+     * The one capability the layers above choose execution by (never by {@link #name}): true when
+     * buffers are arrays in this JVM's heap (the CPU backends). Then every host-resident backend
+     * reads them as they are, a snapshot needs no copy, and kernels run on the calling thread, so
+     * the tasks of a meta-batch run in parallel on the engine pool; false for a device backend,
+     * whose launches favour fewer, larger kernels (tasks stacked).
+     */
+    boolean hostResident();
 
     // ---- memory -------------------------------------------------------------------------------
 
@@ -92,6 +102,24 @@ public interface Backend {
      * (seed, stream, i), so every backend draws the same numbers.
      */
     void random(Distribution distribution, long seed, long stream, float p1, float p2, Buffer out);
+
+    // ---- in-place accumulation --------------------------------------------------------------------
+
+    /**
+     * acc[i] += x[i] in place (lengths equal): how gradient sums grow without a fresh buffer per
+     * addition. The exception to "buffers are written once": {@code acc} must be an accumulator the
+     * caller allocated and has not yet handed to any tensor, and {@code x} must not alias it. Each
+     * element is one float addition, so any split of the work gives the same bits.
+     */
+    default void accumulate(Buffer acc, Buffer x) {
+        int n = acc.length();
+        if (x.length() != n) throw new IllegalArgumentException("accumulate: lengths " + n + " and " + x.length());
+        if (n == 0) return;
+        Buffer sum = allocate(n);
+        binary(Binary.ADD, acc, x, sum, Broadcast.of("add", new int[] {n}, new int[] {n}));
+        copy2d(sum, 0, n, acc, 0, n, 1, n);
+        release(sum);
+    }
 
     // ---- memory lifetime (optional: CPU backends leave it to the garbage collector) --------------
 

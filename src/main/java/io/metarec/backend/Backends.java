@@ -75,6 +75,11 @@ public final class Backends {
         };
     }
 
+    /** A host-resident backend for copies taken off a device (snapshots): the scalar loops, needing no module. */
+    public static Backend host() {
+        return new ScalarBackend();
+    }
+
     /** The Vector API backend, or the scalar one with a notice when jdk.incubator.vector is absent. */
     public static Backend cpu() {
         String why = vectorUnavailable();

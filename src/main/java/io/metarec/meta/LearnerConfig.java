@@ -23,13 +23,13 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
 
     /** How the tasks of a meta-batch are executed. */
     public enum Execution {
-        /** Tasks in parallel on the CPU pool, each its own graph; reduction in task order (deterministic). */
+        /** Tasks in parallel on the engine pool, each its own graph; gradients summed over a fixed tree of task indices (deterministic). */
         PER_TASK,
         /** Tasks stacked ([T, N, …], padded and masked) with per-task fast weights: the same kernels for all. */
         BATCHED,
         /**
-         * BATCHED on a GPU backend (when the learner supports it and the embeddings stay frozen in the
-         * inner loop), PER_TASK on the CPU. On the CPU stacking wins for equal-sized tasks (JMH, MeLU
+         * BATCHED on a device backend (one not {@link io.metarec.backend.Backend#hostResident host-resident};
+         * when the learner supports it and the embeddings stay frozen in the inner loop), PER_TASK on the CPU. On the CPU stacking wins for equal-sized tasks (JMH, MeLU
          * MAML, fixed support: 1.1–4.6× per task), but real supports are ragged (3–90 ratings) and a
          * stack pads every task to the longest: the synthetic demo's MAML trained 2.3× slower stacked
          * (55 s vs 24 s), so per task is the CPU default; choose BATCHED explicitly for uniform tasks.

@@ -5,15 +5,16 @@ import io.metarec.autograd.GradMode;
 import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
+import io.metarec.backend.Backends;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.Distribution;
 import io.metarec.backend.MemoryScope;
 import io.metarec.backend.Shapes;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.nn.Init;
 import io.metarec.nn.Params;
 import io.metarec.optim.Adam;
 import io.metarec.optim.Optimizer;
+import io.metarec.util.EnginePool;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -33,9 +34,10 @@ import java.util.concurrent.Future;
  * respect to every meta-parameter and lets the outer optimizer update them; {@link #adaptTo} and
  * {@link #predict} are the evaluation path. θ is never written: adapting returns new Params.
  *
- * <p>A meta-batch runs one thread per task (each task its own graph; gradients reduced in task
- * order, so results do not depend on the thread count) or, when the subclass supports it, all tasks
- * stacked into the same kernels with per-task fast weights [T, …] (see {@link LearnerConfig.Execution}).
+ * <p>A meta-batch runs its tasks in parallel on the engine pool (each task its own graph; gradients
+ * summed over a fixed tree of task indices as the tasks finish, {@link GradientTree}, so results do
+ * not depend on the thread count) or, when the subclass supports it, all tasks stacked into the
+ * same kernels with per-task fast weights [T, …] (see {@link LearnerConfig.Execution}).
  *
  * @param <D> the raw data of a support or query set (what {@link MetaModel#embed} reads)
  */
@@ -123,9 +125,8 @@ public abstract class MetaLearner<D> {
         // Values from another backend (a host snapshot) are uploaded to this learner's; the learner
         // owns what it holds from now on (a device backend frees it when a later step replaces it).
         Backend be = backend();
-        boolean cpu = be.name().startsWith("cpu");
         meta = values.filter(current::contains).map((n, t) ->
-                t.backend() == be || (cpu && t.backend().name().startsWith("cpu")) ? t.detach() : t.to(be));
+                t.backend() == be || (be.hostResident() && t.backend().hostResident()) ? t.detach() : t.to(be));
     }
 
     /** Names of the parameters adapted in the inner loop. */
@@ -151,7 +152,7 @@ public abstract class MetaLearner<D> {
                         + model.embeddingGroups() + " frozen in the inner loop; use PER_TASK to adapt them");
                 yield true;
             }
-            case AUTO -> supportsBatched() && embedOnce && !backend().name().startsWith("cpu");
+            case AUTO -> supportsBatched() && embedOnce && !backend().hostResident();
         };
     }
 
@@ -187,9 +188,8 @@ public abstract class MetaLearner<D> {
      */
     public Params snapshot() {
         Params m = metaParams();
-        Backend be = backend();
-        if (be.name().startsWith("cpu")) return m;
-        Backend host = new io.metarec.backend.cpu.ScalarBackend();
+        if (backend().hostResident()) return m;
+        Backend host = Backends.host();
         return m.map((n, t) -> t.to(host));
     }
 
@@ -220,7 +220,7 @@ public abstract class MetaLearner<D> {
                 mean = c.gradSum.map((n, g) -> g.mul(1f / c.used).detach());
             }
         }
-        // The workers' gradients are summed now: free them (unless one is the result itself).
+        // The sum the workers built is averaged now: free it (unless the mean is that buffer itself).
         java.util.Set<Buffer> result = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         if (mean != null) for (Tensor t : mean.tensors()) result.add(t.buffer());
         Backend be = backend();
@@ -281,47 +281,63 @@ public abstract class MetaLearner<D> {
         return p.reshape(lifted).expand(target);
     }
 
-    /** Runs the tasks on the pool; {@code workerBuffers} receives the buffers the workers kept (to free after use). */
+    /**
+     * Runs the tasks on the engine pool, each worker adding its task's gradients into a
+     * {@link GradientTree} as it finishes; {@code workerBuffers} receives the sum's buffers, which
+     * belong to no memory scope (to free after use).
+     */
     private Contribution runPerTask(Params leaves, List<Task<D>> tasks, List<Buffer> workerBuffers) {
         Backend be = backend();
-        List<Callable<Contribution>> jobs = new ArrayList<>();
+        List<String> names = leaves.names();
+        GradientTree tree = new GradientTree(be, tasks.size());
+        List<Callable<Void>> jobs = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             final int index = i;
             jobs.add(() -> {
+                GradientTree.Partial part;
                 // Worker threads are outside the caller's memory scope: each task owns its own and
-                // hands only its gradients on (released once summed, see metaGradient).
+                // hands only its gradients on, to the tree, which frees them once added.
                 try (MemoryScope task = be.openScope()) {
                     Contribution c = taskContribution(leaves, tasks.get(index), index);
-                    if (c.gradSum() != null) for (Tensor g : c.gradSum().tensors()) task.keep(g.buffer());
-                    return c;
+                    if (c.gradSum() == null || c.used() == 0) part = new GradientTree.Partial(null, false, 0, 0, c.skipped());
+                    else {
+                        List<Tensor> g = new ArrayList<>(names.size());
+                        for (String n : names) g.add(c.gradSum().get(n));
+                        for (Tensor t : g) task.keep(t.buffer());
+                        part = new GradientTree.Partial(GradientTree.buffers(g), false, c.lossSum(), c.used(), c.skipped());
+                    }
                 } catch (NonFiniteException e) {
-                    if (config.nonFinite() == LearnerConfig.NonFinitePolicy.SKIP) return new Contribution(null, 0, 0, 1);
-                    throw e;
+                    if (config.nonFinite() != LearnerConfig.NonFinitePolicy.SKIP) throw e;
+                    part = GradientTree.Partial.skip();
                 }
+                tree.add(index, part); // outside the task's scope: the sums it allocates outlive the task
+                return null;
             });
         }
-        List<Contribution> parts = new ArrayList<>();
-        if (jobs.size() == 1) {
-            try {
-                parts.add(jobs.get(0).call());
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        try {
+            if (jobs.size() == 1) call(jobs.get(0));
+            else {
+                List<Future<Void>> futures;
+                try {
+                    futures = EnginePool.pool().invokeAll(jobs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted during a meta-step", e);
+                }
+                for (Future<Void> f : futures) join(f);
             }
-        } else {
-            List<Future<Contribution>> futures;
-            try {
-                futures = CpuParallel.pool().invokeAll(jobs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a meta-step", e);
-            }
-            for (Future<Contribution> f : futures) parts.add(join(f));
+        } catch (RuntimeException | Error e) {
+            tree.releaseAll(); // every job has ended (invokeAll waits for all): nothing writes the tree now
+            throw e;
         }
-        for (Contribution p : parts)
-            if (p.gradSum() != null) for (Tensor g : p.gradSum().tensors()) workerBuffers.add(g.buffer());
-        return reduce(parts);
+        GradientTree.Partial sum = tree.result();
+        if (sum.used() == 0) return new Contribution(null, 0, 0, sum.skipped());
+        List<Tensor> g = new ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            g.add(Tensor.wrap(be, sum.grads()[i], leaves.get(names.get(i)).shape()));
+            workerBuffers.add(sum.grads()[i]);
+        }
+        return new Contribution(Params.of(names, g), sum.loss(), sum.used(), sum.skipped());
     }
 
     private Contribution runStacked(Params leaves, List<Task<D>> tasks) {
@@ -344,30 +360,19 @@ public abstract class MetaLearner<D> {
         return new Contribution(null, 0, 0, skipped);
     }
 
-    /** Sums in task order (the same order whatever the thread count). */
-    private static Contribution reduce(List<Contribution> parts) {
-        Params sum = null;
-        double loss = 0;
-        int used = 0, skipped = 0;
-        try (var off = GradMode.disabled()) {
-            for (Contribution c : parts) {
-                skipped += c.skipped;
-                if (c.used == 0) continue;
-                loss += c.lossSum;
-                used += c.used;
-                if (sum == null) sum = c.gradSum;
-                else {
-                    Params acc = sum;
-                    sum = c.gradSum.map((n, g) -> acc.get(n).add(g));
-                }
-            }
+    private static void call(Callable<Void> job) {
+        try {
+            job.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return new Contribution(sum, loss, used, skipped);
     }
 
-    private static Contribution join(Future<Contribution> f) {
+    private static void join(Future<Void> f) {
         try {
-            return f.get();
+            f.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             if (e.getCause() instanceof Error err) throw err;

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -394,6 +395,38 @@ class BackendParityTest {
                 }
             }
         }
+    }
+
+    /**
+     * acc += x in place: every backend gives a[i] + x[i] bit for bit, including the vector backend's
+     * split over the engine pool for large buffers (1 and 2 threads) and the primitive default.
+     */
+    @Test
+    void accumulateAddsInPlace() {
+        // Backend's default accumulate (binary add, then copy back) over the scalar kernels
+        Backend byPrimitives = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, m, args) -> m.getName().equals("accumulate")
+                        ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args) : m.invoke(S, args));
+        int threads = io.metarec.util.EnginePool.threads();
+        try {
+            for (int t : new int[] {1, 2}) {
+                io.metarec.util.EnginePool.setThreads(t);
+                for (int n : new int[] {0, 1, 17, 4099, 65536, 65537 + 31, 458401}) {
+                    SplittableRandom r = new SplittableRandom(n);
+                    float[] a = values(r, n, 1, true), x = values(r, n, 1e-3, true), want = new float[n];
+                    for (int i = 0; i < n; i++) want[i] = a[i] + x[i];
+                    for (Backend be : List.of(S, V, byPrimitives)) {
+                        Buffer acc = be.upload(a);
+                        be.accumulate(acc, be.upload(x));
+                        assertBitwise("accumulate " + be.name() + " n=" + n + " threads=" + t, want, be.download(acc));
+                    }
+                }
+            }
+        } finally {
+            io.metarec.util.EnginePool.setThreads(threads);
+        }
+        assertThrows(IllegalArgumentException.class, () -> V.accumulate(V.allocate(3), V.allocate(4)));
+        assertTrue(S.hostResident() && V.hostResident(), "the CPU backends are host-resident");
     }
 
     @Test

@@ -3,9 +3,9 @@ package io.metarec.meta;
 import io.metarec.autograd.Autograd;
 import io.metarec.autograd.Functional;
 import io.metarec.autograd.Tensor;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.Fixtures.Kind;
 import io.metarec.nn.Params;
+import io.metarec.util.EnginePool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -185,18 +185,18 @@ class LearnerBehaviourTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void metaGradientsDoNotDependOnTheThreadCount(Kind kind) {
-        int original = CpuParallel.threads();
+        int original = EnginePool.threads();
         List<Task<Batch>> tasks = Fixtures.raggedTasks(6, 10);
         try {
-            CpuParallel.setThreads(1);
+            EnginePool.setThreads(1);
             var one = learner(kind).metaGradient(tasks);
-            CpuParallel.setThreads(2);
+            EnginePool.setThreads(2);
             var two = learner(kind).metaGradient(tasks);
             assertEquals(one.result().loss(), two.result().loss(), 0.0, kind + ": loss");
             for (String n : one.grads().names())
                 assertArrayEquals(one.grads().get(n).toArray(), two.grads().get(n).toArray(), kind + ": " + n + " differs between 1 and 2 threads");
         } finally {
-            CpuParallel.setThreads(original);
+            EnginePool.setThreads(original);
         }
     }
 

@@ -4,6 +4,7 @@ import io.metarec.autograd.GradMode;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
 import io.metarec.backend.Backends;
+import io.metarec.backend.Buffer;
 import io.metarec.backend.cpu.ScalarBackend;
 import io.metarec.nn.Params;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,67 @@ class FusedOptimizerTest {
                     assertArrayEquals(ref.toArray(), p.get("w").toArray(), be.name() + " momentum " + momentum + " step " + step);
                 }
             }
+        }
+    }
+
+    /** Gaussian values with zeros of both signs, infinities and NaN sprinkled in (tails included). */
+    private static float[] values(Random r, int n, double scale) {
+        float[] x = new float[n];
+        float[] special = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, 1e-30f};
+        for (int i = 0; i < n; i++) x[i] = r.nextInt(50) == 0 ? special[r.nextInt(special.length)] : (float) (r.nextGaussian() * scale);
+        return x;
+    }
+
+    /**
+     * The vector backend's Adam and SGD (vector lanes, split over the pool above 64k floats) give the
+     * scalar kernels' bits: odd sizes for the tails, 1 and 2 threads, first steps without moments,
+     * and coefficients that hit every identity shortcut of the scalar formula (weight decay 1,
+     * β₁ = 0 so 1 − β₁ = 1, ε = 0, learning rate 1).
+     */
+    @Test void vectorKernelsGiveTheScalarBitsAtAnySizeAndThreadCount() {
+        Backend scalar = new ScalarBackend(), vector = new io.metarec.backend.cpu.VectorBackend();
+        float[][] adam = {{1e-3f, 0.9f, 0.999f, 1e-8f, 0f}, {1e-2f, 0.8f, 0.99f, 1e-6f, 0.01f}, {1f, 0f, 0.5f, 0f, 1f}};
+        float[][] sgd = {{0.05f, 0f, 0f}, {0.05f, 0.9f, 0.001f}, {1f, 1f, 1f}};
+        int threads = io.metarec.util.EnginePool.threads();
+        try {
+            for (int t : new int[] {1, 2}) {
+                io.metarec.util.EnginePool.setThreads(t);
+                for (int n : new int[] {0, 1, 15, 16, 17, 33, 1000, 65536 + 37, 458401}) {
+                    Random r = new Random(n);
+                    float[] p0 = values(r, n, 1);
+                    for (float[] a : adam) {
+                        Buffer[] s = {scalar.upload(p0), null, null}, v = {vector.upload(p0), null, null};
+                        for (int step = 1; step <= 3; step++) {
+                            var c = io.metarec.backend.Fused.AdamCoefficients.of(a[0], a[1], a[2], a[3], a[4], step);
+                            float[] g = values(r, n, 0.1);
+                            var rs = scalar.adamStep(s[0], scalar.upload(g), s[1], s[2], c);
+                            var rv = vector.adamStep(v[0], vector.upload(g), v[1], v[2], c);
+                            String what = "Adam " + java.util.Arrays.toString(a) + " n=" + n + " threads=" + t + " step " + step;
+                            assertArrayEquals(scalar.download(rs.param()), vector.download(rv.param()), what + ": parameters");
+                            assertArrayEquals(scalar.download(rs.m()), vector.download(rv.m()), what + ": m");
+                            assertArrayEquals(scalar.download(rs.v()), vector.download(rv.v()), what + ": v");
+                            s = new Buffer[] {rs.param(), rs.m(), rs.v()};
+                            v = new Buffer[] {rv.param(), rv.m(), rv.v()};
+                        }
+                    }
+                    for (float[] a : sgd) {
+                        Buffer[] s = {scalar.upload(p0), null}, v = {vector.upload(p0), null};
+                        for (int step = 1; step <= 3; step++) {
+                            var c = new io.metarec.backend.Fused.SgdCoefficients(a[0], a[1], a[2]);
+                            float[] g = values(r, n, 0.1);
+                            var rs = scalar.sgdStep(s[0], scalar.upload(g), s[1], c);
+                            var rv = vector.sgdStep(v[0], vector.upload(g), v[1], c);
+                            String what = "SGD " + java.util.Arrays.toString(a) + " n=" + n + " threads=" + t + " step " + step;
+                            assertArrayEquals(scalar.download(rs.param()), vector.download(rv.param()), what + ": parameters");
+                            if (a[1] > 0) assertArrayEquals(scalar.download(rs.momentum()), vector.download(rv.momentum()), what + ": momentum");
+                            s = new Buffer[] {rs.param(), rs.momentum()};
+                            v = new Buffer[] {rv.param(), rv.momentum()};
+                        }
+                    }
+                }
+            }
+        } finally {
+            io.metarec.util.EnginePool.setThreads(threads);
         }
     }
 

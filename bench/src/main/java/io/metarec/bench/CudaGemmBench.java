@@ -4,8 +4,8 @@ import io.metarec.backend.Backend;
 import io.metarec.backend.Backends;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.Distribution;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.backend.cuda.CudaBackend;
+import io.metarec.util.EnginePool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -60,7 +60,7 @@ public class CudaGemmBench {
         n = Integer.parseInt(s[2]);
         k = Integer.parseInt(s[3].replace("t", ""));
         System.setProperty("metarec.cuda.gemm", gemm);
-        CpuParallel.setThreads(threads);
+        EnginePool.setThreads(threads);
         be = Backends.select(backend);
         a = be.allocate(batch * m * k);
         b = be.allocate(batch * k * n);

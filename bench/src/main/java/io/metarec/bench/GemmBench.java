@@ -2,10 +2,10 @@ package io.metarec.bench;
 
 import io.metarec.backend.Backend;
 import io.metarec.backend.Buffer;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.backend.cpu.HeapBuffer;
 import io.metarec.backend.cpu.ScalarBackend;
 import io.metarec.backend.cpu.VectorBackend;
+import io.metarec.util.EnginePool;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
@@ -88,7 +88,7 @@ public class GemmBench {
         public int threads;
 
         @Setup(Level.Trial)
-        public void setUp() { CpuParallel.setThreads(threads); }
+        public void setUp() { EnginePool.setThreads(threads); }
     }
 
     /** Secondary result: GFLOP per call summed, normalised by JMH to GFLOP/s. */

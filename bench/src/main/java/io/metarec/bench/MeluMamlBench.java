@@ -1,12 +1,13 @@
 package io.metarec.bench;
 
 import io.metarec.backend.Backends;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.Maml;
 import io.metarec.meta.Order;
 import io.metarec.meta.Task;
 import io.metarec.rec.model.Examples;
+import io.metarec.util.EnginePool;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * Only the MLP adapts (MeLU's local update). {@code execution}: PER_TASK = one graph per task on
  * the worker pool (what the "loop" reference does), BATCHED = all tasks stacked in the same
  * kernels (the "batched" reference). {@code backend}: cpu or cuda.
+ *
+ * <p>Secondary results per iteration ({@link CpuClock}): {@code steps} and {@code cpuSeconds}, the
+ * process's CPU time (every engine thread, GC and JIT included). Their ratio, meta-steps per
+ * CPU-second, holds still on a machine shared with other work, where wall-clock steps/s do not.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -54,7 +59,7 @@ public class MeluMamlBench {
     @Setup(Level.Trial)
     public void setup() {
         Backends.use(Backends.select(backend));
-        CpuParallel.setThreads(threads);
+        EnginePool.setThreads(threads);
         pool = MeluWorkload.pool(metaBatch, support);
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
                 .withOrder(order == 2 ? Order.SECOND_ORDER : Order.FIRST_ORDER).withAdaptedGroups(List.of("mlp"))
@@ -64,7 +69,26 @@ public class MeluMamlBench {
     }
 
     @Benchmark
-    public double metaStep() {
+    public double metaStep(CpuClock clock) {
+        clock.steps++;
         return maml.metaStep(MeluWorkload.batch(pool, step++)).loss();
+    }
+
+    /** Meta-steps and process CPU seconds per iteration (not normalised by JMH). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuClock {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        public double steps;
+        private long start;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            steps = 0;
+            start = OS.getProcessCpuTime();
+        }
+
+        public double cpuSeconds() { return (OS.getProcessCpuTime() - start) / 1e9; }
     }
 }

@@ -1,7 +1,6 @@
 package io.metarec.bench;
 
 import io.metarec.backend.Backends;
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.Batch;
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.Maml;
@@ -10,6 +9,7 @@ import io.metarec.meta.Order;
 import io.metarec.meta.Task;
 import io.metarec.meta.sinusoid.SinusoidTasks;
 import io.metarec.nn.Activation;
+import io.metarec.util.EnginePool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,7 +52,7 @@ public class SinusoidMamlBench {
     @Setup(Level.Trial)
     public void setup() {
         Backends.use(Backends.select(backend));
-        CpuParallel.setThreads(threads);
+        EnginePool.setThreads(threads);
         SinusoidTasks tasks = new SinusoidTasks(0);
         pool = List.of(tasks.next(25, 10, 10), tasks.next(25, 10, 10), tasks.next(25, 10, 10), tasks.next(25, 10, 10));
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(1).withInnerLr(0.01f).withOuterLr(1e-3f)

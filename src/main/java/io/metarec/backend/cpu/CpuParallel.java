@@ -1,70 +1,24 @@
 package io.metarec.backend.cpu;
 
+import io.metarec.util.EnginePool;
+
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The CPU worker pool shared by intra-op parallelism (large GEMMs) and task parallelism (the tasks
- * of a meta-batch). Size: {@code -Dmetarec.threads=N}, else {@code METAREC_THREADS}, else the number
- * of cores. Fork/join lets a GEMM split inside a task that already runs on a worker.
+ * The former home of the engine pool, kept as a forwarder to {@link EnginePool} for callers not
+ * yet moved (the layers above the backends should use {@code EnginePool} directly).
+ *
+ * @deprecated use {@link EnginePool}
  */
+@Deprecated
 public final class CpuParallel {
-    private static volatile ForkJoinPool pool;
-
     private CpuParallel() {}
 
-    public static int threads() {
-        return pool().getParallelism();
-    }
+    public static int threads() { return EnginePool.threads(); }
 
-    public static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
-        if (p == null) {
-            synchronized (CpuParallel.class) {
-                if (pool == null) pool = new ForkJoinPool(configured());
-                p = pool;
-            }
-        }
-        return p;
-    }
+    public static ForkJoinPool pool() { return EnginePool.pool(); }
 
-    /** Replaces the pool (benchmarks compare 1 and 2 threads in one JVM). */
-    public static synchronized void setThreads(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        ForkJoinPool old = pool;
-        pool = new ForkJoinPool(threads);
-        if (old != null) old.shutdown();
-    }
+    public static void setThreads(int threads) { EnginePool.setThreads(threads); }
 
-    /**
-     * Runs {@code body(i)} for every i in [0, n) on the pool and waits; each index is computed alone,
-     * so results stored by index do not depend on the thread count. An exception in a body is
-     * rethrown as it is (the first one, if several).
-     */
-    public static void forEach(int n, java.util.function.IntConsumer body) {
-        try {
-            pool().submit(() -> java.util.stream.IntStream.range(0, n).parallel().forEach(body)).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static int configured() {
-        String s = System.getProperty("metarec.threads");
-        if (s == null || s.isBlank()) s = System.getenv("METAREC_THREADS");
-        if (s != null && !s.isBlank()) {
-            try {
-                int n = Integer.parseInt(s.trim());
-                if (n >= 1) return n;
-            } catch (NumberFormatException ignored) {
-                // fall through to the error below
-            }
-            throw new IllegalArgumentException("metarec.threads / METAREC_THREADS must be a positive integer, got '" + s + "'");
-        }
-        return Runtime.getRuntime().availableProcessors();
-    }
+    public static void forEach(int n, java.util.function.IntConsumer body) { EnginePool.forEach(n, body); }
 }

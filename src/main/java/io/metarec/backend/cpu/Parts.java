@@ -1,5 +1,7 @@
 package io.metarec.backend.cpu;
 
+import io.metarec.util.EnginePool;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -9,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
- * Runs parts 0..n-1 of a job on the caller and on up to threads − 1 helpers of {@link CpuParallel#pool()},
+ * Runs parts 0..n-1 of a job on the caller and on up to threads − 1 helpers of {@link EnginePool#pool()},
  * each thread claiming the next unclaimed part. The caller never waits for a helper to start: if
  * the pool is busy (or slow to wake, as on a loaded 2-core machine) it simply does every part
  * itself, so splitting costs a few hundred nanoseconds at worst. It only waits for parts a helper
@@ -20,7 +22,7 @@ final class Parts {
     private Parts() {}
 
     static void run(int parts, IntConsumer body) {
-        int threads = CpuParallel.threads();
+        int threads = EnginePool.threads();
         if (parts <= 1 || threads <= 1) {
             for (int i = 0; i < parts; i++) body.accept(i);
             return;
@@ -38,7 +40,7 @@ final class Parts {
                 }
             }
         };
-        ForkJoinPool pool = CpuParallel.pool();
+        ForkJoinPool pool = EnginePool.pool();
         boolean inPool = ForkJoinTask.getPool() == pool;
         int helpers = Math.min(threads - 1, parts - 1);
         List<ForkJoinTask<?>> forked = new ArrayList<>(helpers);

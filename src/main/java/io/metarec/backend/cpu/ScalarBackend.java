@@ -22,6 +22,8 @@ public class ScalarBackend implements Backend {
 
     @Override public String describe() { return "plain Java loops (the reference implementation)"; }
 
+    @Override public boolean hostResident() { return true; }
+
     @Override public Buffer allocate(int length) { return new HeapBuffer(new float[length]); }
 
     @Override public Buffer zeros(int length) { return new HeapBuffer(new float[length]); }
@@ -31,6 +33,12 @@ public class ScalarBackend implements Backend {
     @Override public float[] download(Buffer buffer) { return HeapBuffer.of(buffer).clone(); }
 
     @Override public void fill(Buffer out, float value) { Arrays.fill(HeapBuffer.of(out), value); }
+
+    @Override public void accumulate(Buffer acc, Buffer x) {
+        float[] a = HeapBuffer.of(acc), xs = HeapBuffer.of(x);
+        if (xs.length != a.length) throw new IllegalArgumentException("accumulate: lengths " + a.length + " and " + xs.length);
+        for (int i = 0; i < a.length; i++) a[i] += xs[i];
+    }
 
     @Override public void unary(Unary op, Buffer x, Buffer out, float p1, float p2) {
         float[] xs = HeapBuffer.of(x), o = HeapBuffer.of(out);

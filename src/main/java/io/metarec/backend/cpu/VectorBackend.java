@@ -6,6 +6,7 @@ import io.metarec.backend.Buffer;
 import io.metarec.backend.Indices;
 import io.metarec.backend.Reduce;
 import io.metarec.backend.Unary;
+import io.metarec.util.EnginePool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -40,11 +41,28 @@ public final class VectorBackend extends ScalarBackend {
 
     @Override public String describe() {
         return "Vector API, " + S.vectorBitSize() + "-bit species (" + L + " floats), "
-                + CpuParallel.threads() + " thread(s) for large GEMMs";
+                + EnginePool.threads() + " thread(s) for large GEMMs";
     }
 
     /** Vector width in bits. */
     public static int vectorBits() { return S.vectorBitSize(); }
+
+    // ---- in-place accumulation ----------------------------------------------------------------
+
+    /** Parts of this many floats (64 KiB) for the big elementwise passes split over the engine pool. */
+    static final int CHUNK = 1 << 14;
+
+    /**
+     * Vector adds, split into {@link #CHUNK}-sized parts over the engine pool when large (a meta-batch's
+     * gradient sums are 458k floats): element i is the same single addition whichever thread does it.
+     */
+    @Override public void accumulate(Buffer acc, Buffer x) {
+        float[] a = HeapBuffer.of(acc), xs = HeapBuffer.of(x);
+        int n = a.length;
+        if (xs.length != n) throw new IllegalArgumentException("accumulate: lengths " + n + " and " + xs.length);
+        if (n < 4 * CHUNK) addRow(a, 0, xs, 0, n);
+        else Parts.run((n + CHUNK - 1) / CHUNK, p -> addRow(a, p * CHUNK, xs, p * CHUNK, Math.min(CHUNK, n - p * CHUNK)));
+    }
 
     // ---- elementwise --------------------------------------------------------------------------
 
@@ -219,6 +237,18 @@ public final class VectorBackend extends ScalarBackend {
 
     @Override public void gemm(boolean ta, boolean tb, int batch, int m, int n, int k, Buffer a, Buffer b, Buffer c) {
         VectorGemm.gemmBatch(ta, tb, batch, m, n, k, HeapBuffer.of(a), HeapBuffer.of(b), HeapBuffer.of(c));
+    }
+
+    // ---- fused optimizer steps (vector lanes, bitwise the scalar formula; split over the pool) ---------
+
+    @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
+                                                               io.metarec.backend.Fused.AdamCoefficients c) {
+        return VectorFused.adam(param, grad, m, v, c);
+    }
+
+    @Override public io.metarec.backend.Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum,
+                                                             io.metarec.backend.Fused.SgdCoefficients c) {
+        return VectorFused.sgd(param, grad, momentum, c);
     }
 
     @Override public void transpose(Buffer x, Buffer out, int batch, int rows, int cols) {

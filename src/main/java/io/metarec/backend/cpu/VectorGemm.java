@@ -5,6 +5,7 @@ import static io.metarec.backend.cpu.GemmKernels.MR;
 import static io.metarec.backend.cpu.GemmKernels.S;
 import static io.metarec.backend.cpu.GemmKernels.W4;
 
+import io.metarec.util.EnginePool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -19,7 +20,7 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are cut into parts,
  * batch entries or tiles of rows or columns (never of k), shared by the caller and helpers on
- * {@link CpuParallel#pool()} ({@link Parts}). Every element of C is the same fused multiply-add
+ * {@link EnginePool#pool()} ({@link Parts}). Every element of C is the same fused multiply-add
  * chain over k whatever the tile it falls in, so results are bitwise identical for any thread
  * count (and vector width).
  */
@@ -65,7 +66,7 @@ public final class VectorGemm {
     private static void run(boolean ta, boolean tb, int batch, int m, int n, int k,
                             float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        int threads = CpuParallel.threads();
+        int threads = EnginePool.threads();
         if (threads == 1 || (long) batch * m * n * k < parallelMinFmas) {
             for (int t = 0; t < batch; t++) {
                 new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n).block(0, m, 0, n);

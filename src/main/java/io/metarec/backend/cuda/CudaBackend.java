@@ -78,6 +78,8 @@ public final class CudaBackend implements Backend {
 
     @Override public String name() { return "cuda"; }
 
+    @Override public boolean hostResident() { return false; }
+
     @Override public String describe() {
         return device.describe() + "; GEMM: " + gemmPath;
     }

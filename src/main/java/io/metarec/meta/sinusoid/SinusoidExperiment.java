@@ -1,6 +1,5 @@
 package io.metarec.meta.sinusoid;
 
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.Batch;
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.LearnerKind;
@@ -19,6 +18,7 @@ import io.metarec.nn.Activation;
 import io.metarec.nn.Init;
 import io.metarec.nn.Params;
 import io.metarec.optim.Adam;
+import io.metarec.util.EnginePool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -268,7 +268,7 @@ public final class SinusoidExperiment {
      */
     public double[][] evaluate(MetaLearner<Batch> learner, List<Task<Batch>> tasks, int[] steps) {
         double[][] out = new double[steps.length][tasks.size()];
-        CpuParallel.forEach(tasks.size(), t -> {
+        EnginePool.forEach(tasks.size(), t -> {
             Task<Batch> task = tasks.get(t);
             for (int s = 0; s < steps.length; s++) {
                 try {

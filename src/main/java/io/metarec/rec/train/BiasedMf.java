@@ -1,9 +1,9 @@
 package io.metarec.rec.train;
 
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.rec.data.Interactions;
 import io.metarec.rec.data.Seeds;
 import io.metarec.rec.split.UserTask;
+import io.metarec.util.EnginePool;
 
 import java.util.List;
 import java.util.Locale;
@@ -107,7 +107,7 @@ public final class BiasedMf implements Recommender {
      */
     private static void solveSide(TrainRatings r, int[][] rows, int[] other, double[] otherF, double[] otherB,
                                   double[] f, double[] b, int k, double lambda) {
-        CpuParallel.forEach(rows.length, row -> {
+        EnginePool.forEach(rows.length, row -> {
             int[] js = rows[row];
             if (js.length == 0) return;
             Ridge ridge = new Ridge(k);

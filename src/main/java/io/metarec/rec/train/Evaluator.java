@@ -1,10 +1,10 @@
 package io.metarec.rec.train;
 
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.rec.data.Interactions;
 import io.metarec.rec.eval.Metrics;
 import io.metarec.rec.eval.Summary;
 import io.metarec.rec.split.UserTask;
+import io.metarec.util.EnginePool;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +50,7 @@ public final class Evaluator {
     public Map<String, Summary> evaluate(Recommender r, List<UserTask> ts) {
         List<String> names = metricNames();
         double[][] values = new double[names.size()][ts.size()];
-        CpuParallel.forEach(ts.size(), k -> {
+        EnginePool.forEach(ts.size(), k -> {
             Map<String, Double> m;
             try (var scope = io.metarec.backend.Backends.current().openScope()) { // device memory of this user dies here
                 m = one(r, ts.get(k));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.metarec.backend.Buffer;
+import io.metarec.util.EnginePool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -31,17 +32,17 @@ class GemmParityTest {
     private final VectorBackend vector = new VectorBackend();
     private int threadsBefore;
 
-    @BeforeEach void rememberThreads() { threadsBefore = CpuParallel.threads(); }
+    @BeforeEach void rememberThreads() { threadsBefore = EnginePool.threads(); }
 
     @AfterEach void restore() {
         VectorGemm.parallelMinFmas = VectorGemm.PARALLEL_MIN_FMAS;
-        CpuParallel.setThreads(threadsBefore);
+        EnginePool.setThreads(threadsBefore);
     }
 
     @ParameterizedTest(name = "ta={0} tb={1}")
     @CsvSource({"false,false", "false,true", "true,false", "true,true"})
     void awkwardSizesMatchScalar(boolean ta, boolean tb) {
-        CpuParallel.setThreads(1);
+        EnginePool.setThreads(1);
         SplittableRandom rnd = new SplittableRandom(1234 + (ta ? 2 : 0) + (tb ? 1 : 0));
         int checked = 0;
         for (int m : SIZES) {
@@ -60,7 +61,7 @@ class GemmParityTest {
     @ParameterizedTest(name = "ta={0} tb={1}")
     @CsvSource({"false,false", "false,true", "true,false", "true,true"})
     void workloadAndBlockCrossingShapesMatchScalar(boolean ta, boolean tb) {
-        CpuParallel.setThreads(1);
+        EnginePool.setThreads(1);
         SplittableRandom rnd = new SplittableRandom(99);
         for (int[] s : SHAPES) compare(ta, tb, 1, s[0], s[2], s[1], rnd);
     }
@@ -70,7 +71,7 @@ class GemmParityTest {
     void batchesMatchScalar(boolean ta, boolean tb) {
         SplittableRandom rnd = new SplittableRandom(7);
         for (int threads : new int[] {1, 2}) {
-            CpuParallel.setThreads(threads);
+            EnginePool.setThreads(threads);
             VectorGemm.parallelMinFmas = 1; // split even these small batches over the pool
             for (int[] s : new int[][] {{3, 7, 13}, {17, 31, 3}, {20, 256, 64}, {13, 100, 127}}) {
                 compare(ta, tb, 3, s[0], s[2], s[1], rnd);
@@ -90,10 +91,10 @@ class GemmParityTest {
                 int m = s[0], k = s[1], n = s[2];
                 if ((long) batch * m * n * k > 60_000_000L) continue;
                 float[] a = random(batch * m * k, rnd), b = random(batch * k * n, rnd);
-                CpuParallel.setThreads(1);
+                EnginePool.setThreads(1);
                 VectorGemm.parallelMinFmas = VectorGemm.PARALLEL_MIN_FMAS;
                 float[] one = vectorGemm(ta, tb, batch, m, n, k, a, b);
-                CpuParallel.setThreads(2);
+                EnginePool.setThreads(2);
                 VectorGemm.parallelMinFmas = 1; // force the tile split even below the production threshold
                 float[] two = vectorGemm(ta, tb, batch, m, n, k, a, b);
                 assertBitwise(one, two, "threads 1 vs 2, " + shape(ta, tb, batch, m, n, k));
@@ -107,14 +108,14 @@ class GemmParityTest {
     @Test
     void insidePoolWorkersTheSplitStaysDeterministic() {
         // Meta-batch tasks run on the same pool and call GEMM there: it must fork, not deadlock, and agree.
-        CpuParallel.setThreads(2);
+        EnginePool.setThreads(2);
         VectorGemm.parallelMinFmas = 1;
         SplittableRandom rnd = new SplittableRandom(5);
         int m = 100, k = 64, n = 257;
         float[] a = random(m * k, rnd), b = random(k * n, rnd);
         float[] expected = vectorGemm(false, false, 1, m, n, k, a, b);
         List<ForkJoinTask<float[]>> tasks = new ArrayList<>();
-        for (int t = 0; t < 6; t++) tasks.add(CpuParallel.pool().submit(() -> vectorGemm(false, false, 1, m, n, k, a, b)));
+        for (int t = 0; t < 6; t++) tasks.add(EnginePool.pool().submit(() -> vectorGemm(false, false, 1, m, n, k, a, b)));
         for (ForkJoinTask<float[]> t : tasks) assertBitwise(expected, t.join(), "GEMM run inside a pool worker");
     }
 
@@ -209,6 +210,6 @@ class GemmParityTest {
 
     private static String shape(boolean ta, boolean tb, int batch, int m, int n, int k) {
         return "gemm ta=" + ta + " tb=" + tb + " batch=" + batch + " m=" + m + " n=" + n + " k=" + k
-                + " (" + VectorBackend.vectorBits() + "-bit, " + CpuParallel.threads() + " thread(s))";
+                + " (" + VectorBackend.vectorBits() + "-bit, " + EnginePool.threads() + " thread(s))";
     }
 }

@@ -271,6 +271,22 @@ abstract class CudaParityContract {
         assertBitwise("copy2d", want, got);
     }
 
+    @Test void accumulateAddsInPlaceAndFreesItsTemporary() {
+        CudaBackend be = cuda();
+        assertTrue(!be.hostResident(), "a device backend is not host-resident");
+        for (int n : new int[] {1, 31, 4099}) {
+            float[] a = data(n, n, true), x = data(n, n + 1, true), want = new float[n];
+            for (int i = 0; i < n; i++) want[i] = a[i] + x[i];
+            Buffer acc = be.upload(a), xb = be.upload(x);
+            int live = be.heap().liveBlocks();
+            be.accumulate(acc, xb);
+            assertEquals(live, be.heap().liveBlocks(), "accumulate keeps no temporary");
+            assertBitwise("accumulate " + n, want, be.download(acc));
+            be.release(acc);
+            be.release(xb);
+        }
+    }
+
     // ---- reductions --------------------------------------------------------------------------
 
     @Test void reductionsMatchTheReference() {
