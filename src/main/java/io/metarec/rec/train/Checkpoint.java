@@ -81,6 +81,13 @@ public record Checkpoint(int epoch, boolean finished, boolean stoppedEarly, List
         return Path.of(model + ".ckpt");
     }
 
+    /** Removes a checkpoint file and the temporaries killed saves of it left (those of live writers stay). */
+    public static void delete(Path file) throws IOException {
+        java.nio.file.Files.deleteIfExists(file);
+        Path abs = file.toAbsolutePath().normalize();
+        io.metarec.util.AtomicFiles.removeStale(abs.getParent(), abs.getFileName().toString());
+    }
+
     /**
      * What a run must share with the one that wrote a checkpoint to continue it: the configuration
      * (every {@link RecConfig} field), the data as loaded (ids, interactions, features: SHA-256),
