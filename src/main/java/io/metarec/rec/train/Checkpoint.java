@@ -16,13 +16,11 @@ import io.metarec.rec.data.Interactions;
 import io.metarec.rec.split.ColdStartSplit;
 import io.metarec.rec.split.UserTask;
 
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -287,83 +285,111 @@ public record Checkpoint(int epoch, boolean finished, boolean stoppedEarly, List
 
     /** SHA-256 of a dataset as loaded: user and item ids, titles, interactions, both feature tables. */
     static String dataHash(Dataset d) {
-        return sha256(out -> {
-            out.writeInt(d.numUsers());
-            for (int u = 0; u < d.numUsers(); u++) out.writeUTF(d.userId(u));
-            out.writeInt(d.numItems());
-            for (int i = 0; i < d.numItems(); i++) {
-                out.writeUTF(d.itemId(i));
-                out.writeUTF(d.title(i).map(t -> "+" + t).orElse("-"));
-            }
-            Interactions x = d.interactions();
-            out.writeInt(x.size());
-            for (int k = 0; k < x.size(); k++) {
-                out.writeInt(x.user(k));
-                out.writeInt(x.item(k));
-                out.writeInt(Float.floatToRawIntBits(x.rating(k)));
-                out.writeLong(x.timestamp(k));
-            }
-            features(out, d.userFeatures());
-            features(out, d.itemFeatures());
-        });
+        Hasher h = new Hasher();
+        h.number(d.numUsers());
+        for (int u = 0; u < d.numUsers(); u++) h.text(d.userId(u));
+        h.number(d.numItems());
+        for (int i = 0; i < d.numItems(); i++) {
+            h.text(d.itemId(i));
+            h.text(d.title(i).map(t -> "+" + t).orElse("-"));
+        }
+        Interactions x = d.interactions();
+        h.ints(x.users());
+        h.ints(x.items());
+        float[] r = x.ratings();
+        int[] bits = new int[r.length];
+        for (int k = 0; k < r.length; k++) bits[k] = Float.floatToRawIntBits(r[k]);
+        h.ints(bits);
+        long[] times = x.timestamps();
+        h.longs(times == null ? new long[0] : times);
+        features(h, d.userFeatures());
+        features(h, d.itemFeatures());
+        return h.hex();
     }
 
-    private static void features(DataOutputStream out, FeatureTable t) throws IOException {
-        out.writeInt(t.fieldCount());
-        out.writeInt(t.rows());
+    private static void features(Hasher h, FeatureTable t) {
+        h.number(t.fieldCount());
+        h.number(t.rows());
         for (int f = 0; f < t.fieldCount(); f++) {
             Field field = t.field(f);
-            out.writeUTF(field.name());
-            out.writeUTF(field.kind().name());
+            h.text(field.name());
+            h.text(field.kind().name());
             List<String> values = field.vocabulary().values();
-            out.writeInt(values.size());
-            for (String v : values) out.writeUTF(v);
-            for (int id : t.offsets(f)) out.writeInt(id);
-            for (int id : t.ids(f)) out.writeInt(id);
+            h.number(values.size());
+            for (String v : values) h.text(v);
+            h.ints(t.offsets(f));
+            h.ints(t.ids(f));
         }
     }
 
     /** SHA-256 of a split: its description, every interaction's scenario and role, the user and item groups, the training and validation tasks. */
     static String splitHash(ColdStartSplit s, ColdStartSplit.TrainValidation tv) {
-        return sha256(out -> {
-            out.writeUTF(s.description());
-            Dataset d = s.dataset();
-            for (int k = 0; k < d.interactions().size(); k++) {
-                out.writeInt(s.scenarioOf(k) == null ? -1 : s.scenarioOf(k).ordinal());
-                out.writeInt(s.roleOf(k) == null ? -1 : s.roleOf(k).ordinal());
+        Hasher h = new Hasher();
+        h.text(s.description());
+        Dataset d = s.dataset();
+        int n = d.interactions().size();
+        int[] scenario = new int[n], role = new int[n];
+        for (int k = 0; k < n; k++) {
+            scenario[k] = s.scenarioOf(k) == null ? -1 : s.scenarioOf(k).ordinal();
+            role[k] = s.roleOf(k) == null ? -1 : s.roleOf(k).ordinal();
+        }
+        h.ints(scenario);
+        h.ints(role);
+        int[] users = new int[d.numUsers()], items = new int[d.numItems()];
+        for (int u = 0; u < users.length; u++) users[u] = s.userGroup(u).ordinal();
+        for (int i = 0; i < items.length; i++) items[i] = s.itemGroup(i).ordinal();
+        h.ints(users);
+        h.ints(items);
+        for (List<UserTask> ts : List.of(tv.train(), tv.validation())) {
+            h.number(ts.size());
+            for (UserTask t : ts) {
+                h.number(t.user());
+                h.number(t.scenario().ordinal());
+                h.ints(t.support());
+                h.ints(t.query());
             }
-            for (int u = 0; u < d.numUsers(); u++) out.writeInt(s.userGroup(u).ordinal());
-            for (int i = 0; i < d.numItems(); i++) out.writeInt(s.itemGroup(i).ordinal());
-            for (List<UserTask> ts : List.of(tv.train(), tv.validation())) {
-                out.writeInt(ts.size());
-                for (UserTask t : ts) {
-                    out.writeInt(t.user());
-                    out.writeInt(t.scenario().ordinal());
-                    for (int[] set : List.of(t.support(), t.query())) {
-                        out.writeInt(set.length);
-                        for (int k : set) out.writeInt(k);
-                    }
-                }
-            }
-        });
+        }
+        return h.hex();
     }
 
-    @FunctionalInterface
-    private interface Content {
-        void writeTo(DataOutputStream out) throws IOException;
-    }
+    /** SHA-256 over values fed in bulk (every array and string is preceded by its length, so no two inputs run together). */
+    private static final class Hasher {
+        private final MessageDigest md;
 
-    private static String sha256(Content c) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), md), 1 << 16))) {
-                c.writeTo(out);
+        Hasher() {
+            try {
+                md = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
+        }
+
+        void number(long v) {
+            md.update(ByteBuffer.allocate(8).putLong(v).array());
+        }
+
+        void text(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            number(b.length);
+            md.update(b);
+        }
+
+        void ints(int[] a) {
+            number(a.length);
+            ByteBuffer b = ByteBuffer.allocate(4 * a.length);
+            b.asIntBuffer().put(a);
+            md.update(b.array());
+        }
+
+        void longs(long[] a) {
+            number(a.length);
+            ByteBuffer b = ByteBuffer.allocate(8 * a.length);
+            b.asLongBuffer().put(a);
+            md.update(b.array());
+        }
+
+        String hex() {
             return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
