@@ -125,7 +125,7 @@ class KillResumeProcessTest {
                 if (k == 0) { // a random moment of start-up, loading or the first epoch
                     long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(random.nextInt(1500));
                     while (System.nanoTime() < until && loggedEpochs(err).isEmpty()) Thread.sleep(5);
-                } else { // two epochs of this run logged (past start-up, a checkpoint written), then a random moment of the next two epochs
+                } else { // two epochs of this run logged (past start-up, a checkpoint written), then a random moment
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120), first = 0;
                     while (loggedEpochs(err).size() < 2) {
                         if (!p.isAlive()) fail("the run ended before it was killed: " + Files.readString(err));
@@ -133,15 +133,16 @@ class KillResumeProcessTest {
                         if (first == 0 && !loggedEpochs(err).isEmpty()) first = System.nanoTime();
                         Thread.sleep(5);
                     }
-                    long epoch = System.nanoTime() - first;
-                    TimeUnit.NANOSECONDS.sleep((long) (random.nextDouble() * 2 * epoch));
+                    if (first == 0) first = System.nanoTime(); // both lines came between two looks: no epoch time measured
+                    // Within about two epochs' time, and before a fourth epoch of this run is logged (so that the kills leave epochs to resume).
+                    long until = System.nanoTime() + (long) (random.nextDouble() * 2 * (System.nanoTime() - first));
+                    while (System.nanoTime() < until && loggedEpochs(err).size() < 4) Thread.sleep(2);
                 }
             } finally {
                 p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs in the child
             }
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertTrue(p.exitValue() != 0, "killed, not finished");
-            System.out.printf(java.util.Locale.ROOT, "kill %d after %.1f s: %s%n", k, (System.nanoTime() - killedAt0) / 1e9, loggedEpochs(err));
             List<Integer> logged = loggedEpochs(err);
             int last = logged.isEmpty() ? 0 : logged.getLast();
             assertTrue(last < EPOCHS, "killed before its end: " + logged);
@@ -157,6 +158,8 @@ class KillResumeProcessTest {
             } else {
                 assertTrue(last <= 1 && checkpointEpoch == 0, "kill " + k + ": no checkpoint after epoch " + last + " was logged");
             }
+            System.out.printf(java.util.Locale.ROOT, "kill %d at %.1f s: epochs logged %s, checkpoint %s%n", k, (System.nanoTime() - killedAt0) / 1e9,
+                    logged, Files.exists(ckpt) ? "of epoch " + checkpointEpoch : "none");
         }
         double killSeconds = (System.nanoTime() - killedAt0) / 1e9;
         assertTrue(checkpointEpoch >= 1, "the kills after the first each waited for a checkpoint");
