@@ -3,26 +3,33 @@ package io.metarec.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.split.Scenario;
+import io.metarec.rec.train.Checkpoint;
 import io.metarec.rec.train.Experiment;
 import io.metarec.rec.train.RecConfig;
 import io.metarec.rec.train.RecTrainer;
 import io.metarec.rec.train.SavedModel;
+import io.metarec.rec.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /** Meta-trains one learner on a dataset's training users and saves the model. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = LearnerNames.Defaults.class,
         description = {"Meta-train a recommender on a dataset and save the model.",
                 "Trains on the training users of the split (--split, else DIR/split.csv, else the MeLU protocol),",
-                "with early stopping on held-out training users; saves the model (checkpointed at every better epoch) and a learning curve."})
+                "with early stopping on held-out training users; saves the model (at every better epoch) and a learning curve.",
+                "After every epoch it writes a checkpoint, FILE.ckpt beside the model; --resume continues an interrupted run from it,",
+                "ending with the parameters an uninterrupted run gives. The checkpoint is removed when training completes."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "dataset directory (generic layout or MovieLens)")
     Path data;
@@ -37,8 +44,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"--out", "-o"}, paramLabel = "FILE", description = "model file (default: runs/<algo>-<model>.metarec); refused if it exists, unless --force")
     Path out;
 
-    @Option(names = "--force", description = "replace an existing model file (and its learning curve)")
+    @Option(names = "--force", description = "replace an existing model file (and its learning curve); start afresh over an unfinished run's checkpoint")
     boolean force;
+
+    @Option(names = "--resume", description = "continue the interrupted run whose checkpoint is FILE.ckpt (same options and data; refused otherwise)")
+    boolean resume;
 
     @Mixin RecOptions rec;
     @Mixin ProgressOptions progress;
@@ -49,22 +59,55 @@ public final class TrainCommand implements Callable<Integer> {
         RecConfig c = rec.config(algo);
         Path file = out != null ? out : Path.of("runs", c.algo() + "-" + c.model() + ".metarec");
         Path curve = curveOf(file);
-        Outputs.newFile("--out", file, force); // before any work: a directory, an unwritable folder or an existing model fail now
+        Path ckpt = Checkpoint.fileFor(file);
+        // Before any work: a directory, an unwritable folder, an existing model or checkpoint fail now.
+        Checkpoint.Saved from = resume ? resumable(file, ckpt) : null;
+        if (!resume) {
+            if (!force && Files.exists(ckpt, LinkOption.NOFOLLOW_LINKS))
+                throw new IllegalArgumentException("--out: " + ckpt + " holds the checkpoint of an unfinished run into " + file
+                        + " (use --resume to continue it, or --force to start afresh)");
+            Outputs.newFile("--out", file, force);
+        }
         Outputs.file("--out", curve);
+        Outputs.file("--out", ckpt);
         Experiment e = Experiment.prepare(data, split, c.feedback(), c.validation(), c.seed());
         System.out.printf(Locale.ROOT, "%s: %d users, %d items, %d interactions; %d training users, %d for validation%n",
                 e.data().name(), e.data().numUsers(), e.data().numItems(), e.data().interactions().size(),
                 e.trainTasks().size(), e.validationTasks().size());
         ObjectNode info = new ObjectMapper().createObjectNode();
         var learner = e.newLearner(c);
+        Checkpoint.Fingerprint fingerprint = Checkpoint.Fingerprint.of(c, e, learner.backend().name());
+        if (from != null) {
+            String different = from.fingerprint().difference(fingerprint);
+            if (different != null)
+                throw new IllegalArgumentException("--resume: " + ckpt + " is of a run with " + different
+                        + "; resume with the options and data it was started with, or start afresh with --force");
+            Checkpoint s = from.state();
+            System.out.printf(Locale.ROOT, "resuming from %s: epoch %d of %d done, best epoch %d%s%n", ckpt, s.epoch(), c.epochs(), s.bestEpoch(),
+                    s.finished() ? "; training had finished, writing the model" : "");
+            info.put("resumed_from_epoch", s.epoch());
+        } else {
+            Checkpoint.delete(ckpt); // --force: an older run's checkpoint must not outlive this start
+        }
         Experiment.Trained t;
         try (Progress p = new Progress(c.algo(), progress.quiet) {
             @Override public void epoch(RecTrainer.Epoch ep, boolean best) {
                 super.epoch(ep, best);
-                if (best) save(file, c, e, learner, info); // checkpoint: the best so far, atomically
+                if (best) save(file, c, e, learner, info); // the best so far, atomically
+            }
+
+            @Override public void checkpoint(Supplier<Checkpoint> state) {
+                try {
+                    state.get().save(ckpt, fingerprint); // where the run stands, atomically: what --resume continues from
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
             }
         }) {
-            t = e.train(c, learner, p);
+            t = e.train(c, learner, p, from == null ? null : from.state());
+        } catch (TrainingDivergedException x) {
+            Checkpoint.delete(ckpt); // nothing better than the start: resuming would only diverge again
+            throw x;
         }
         if (!Double.isNaN(t.history().initialValidationLoss()))
             System.out.printf(Locale.ROOT, "  epoch  0  (initial)     validation %.4f%s%n", t.history().initialValidationLoss(),
@@ -85,11 +128,25 @@ public final class TrainCommand implements Callable<Integer> {
         info.put("split", e.split().description());
         save(file, c, e, t.learner(), info);
         Charts.learningCurve(c.algo() + " on " + e.data().name(), t.history(), curve);
+        Checkpoint.delete(ckpt); // training completed: the model is the result, nothing is left to resume
         System.out.printf(Locale.ROOT, "model written to %s (best epoch %d of %d, %.0f s); learning curve %s%n", file,
                 t.history().bestEpoch(), t.history().epochs().size(), t.seconds(), curve);
         System.out.println("next: metarec evaluate --model " + file + " --data " + data + "   (cold-start users: "
                 + e.split().tasks(Scenario.USER_COLD).size() + ")");
         return 0;
+    }
+
+    /** The checkpoint {@code --resume} continues: it must exist and be readable ({@code --force} would contradict it). */
+    private Checkpoint.Saved resumable(Path file, Path ckpt) throws IOException {
+        if (force)
+            throw new IllegalArgumentException("--resume and --force contradict each other: --resume continues the run checkpointed in " + ckpt
+                    + ", --force starts afresh; give one of them");
+        Outputs.file("--out", file);
+        if (!Files.exists(ckpt, LinkOption.NOFOLLOW_LINKS))
+            throw new IllegalArgumentException("--resume: no checkpoint " + ckpt + " to continue (train writes it after every epoch and removes it"
+                    + " when training completes); run without --resume to start");
+        if (!Files.isRegularFile(ckpt)) throw new IllegalArgumentException("--resume: " + ckpt + " is not a regular file");
+        return Checkpoint.load(ckpt);
     }
 
     /** The line about a run that diverged after a better epoch: where, why, what was kept, what to change. */

@@ -129,6 +129,54 @@ public abstract class MetaLearner<D> {
                 t.backend() == be || (be.hostResident() && t.backend().hostResident()) ? t.detach() : t.to(be));
     }
 
+    /**
+     * Everything meta-training carries from one meta-step to the next: the meta-parameters, the
+     * outer optimizer's state, the meta-step count (which keys a stochastic learner's noise) and
+     * the count of skipped tasks. {@link #restore} of it into a new learner of the same
+     * configuration continues training bitwise as this one would (a checkpoint, see
+     * {@code rec.train.Checkpoint}).
+     */
+    public record TrainingState(Params meta, Optimizer.State optimizer, long metaSteps, long skippedTasks) {}
+
+    /** The training state now; on a device backend a host copy (later steps free the device buffers). */
+    public synchronized TrainingState trainingState() {
+        Optimizer.State o = outer.state();
+        Params opt = o.tensors();
+        if (!backend().hostResident()) {
+            Backend host = new io.metarec.backend.cpu.ScalarBackend();
+            opt = opt.map((n, t) -> t.to(host));
+        }
+        return new TrainingState(snapshot(), new Optimizer.State(o.kind(), o.steps(), opt), metaSteps, skippedTasks);
+    }
+
+    /**
+     * Continues from {@code s} (of {@link #trainingState}, possibly read back from a file): the
+     * meta-parameters as {@link #load} takes them, the optimizer's tensors uploaded to this
+     * learner's backend, the counters as they were.
+     *
+     * @throws IllegalArgumentException when the state does not fit this learner (names, shapes, optimizer kind)
+     */
+    public synchronized void restore(TrainingState s) {
+        if (s.metaSteps() < 0 || s.skippedTasks() < 0)
+            throw new IllegalArgumentException(name() + ": negative counters in the training state");
+        Params current = metaParams();
+        Params opt = s.optimizer().tensors();
+        for (String key : opt.names()) {
+            String param = key.substring(key.indexOf('.') + 1);
+            if (!current.contains(param))
+                throw new IllegalArgumentException(name() + ": optimizer state '" + key + "' is for no parameter of this learner");
+            if (!java.util.Arrays.equals(opt.get(key).shape(), current.get(param).shape()))
+                throw new IllegalArgumentException(name() + ": optimizer state '" + key + "' has shape " + opt.get(key).shapeString()
+                        + " but the parameter has " + current.get(param).shapeString());
+        }
+        load(s.meta());
+        Backend be = backend();
+        Params uploaded = opt.map((n, t) -> t.backend() == be || (be.hostResident() && t.backend().hostResident()) ? t.detach() : t.to(be));
+        outer.restore(new Optimizer.State(s.optimizer().kind(), s.optimizer().steps(), uploaded));
+        metaSteps = s.metaSteps();
+        skippedTasks = s.skippedTasks();
+    }
+
     /** Names of the parameters adapted in the inner loop. */
     public Set<String> adaptedNames() { return Set.copyOf(adapted); }
 

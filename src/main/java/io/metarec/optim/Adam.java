@@ -39,7 +39,38 @@ public final class Adam implements Optimizer {
     /** Steps taken so far. */
     public int steps() { return t; }
 
-    @Override public Params step(Params params, Params grads) {
+    @Override public synchronized State state() {
+        java.util.LinkedHashMap<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+        for (String name : new java.util.TreeSet<>(m.keySet())) {
+            tensors.put("m." + name, m.get(name));
+            tensors.put("v." + name, v.get(name));
+        }
+        return new State(KIND, t, Params.of(tensors));
+    }
+
+    @Override public synchronized void restore(State s) {
+        if (!KIND.equals(s.kind())) throw new IllegalArgumentException("Adam: cannot restore the state of a '" + s.kind() + "' optimizer");
+        if (s.steps() < 0 || s.steps() > Integer.MAX_VALUE) throw new IllegalArgumentException("Adam: step count " + s.steps() + " out of range");
+        Map<String, Tensor> nm = new HashMap<>(), nv = new HashMap<>();
+        for (String key : s.tensors().names()) {
+            if (key.startsWith("m.")) nm.put(key.substring(2), s.tensors().get(key));
+            else if (key.startsWith("v.")) nv.put(key.substring(2), s.tensors().get(key));
+            else throw new IllegalArgumentException("Adam: unknown state tensor '" + key + "'");
+        }
+        if (!nm.keySet().equals(nv.keySet())) throw new IllegalArgumentException("Adam: first and second moments name different parameters");
+        for (String name : nm.keySet())
+            if (!java.util.Arrays.equals(nm.get(name).shape(), nv.get(name).shape()))
+                throw new IllegalArgumentException("Adam: the moments of '" + name + "' differ in shape");
+        m.clear();
+        v.clear();
+        m.putAll(nm);
+        v.putAll(nv);
+        t = (int) s.steps();
+    }
+
+    static final String KIND = "adam";
+
+    @Override public synchronized Params step(Params params, Params grads) {
         t++;
         Fused.AdamCoefficients c = Fused.AdamCoefficients.of(lr, beta1, beta2, eps, weightDecay, t);
         try (var off = GradMode.disabled()) {

@@ -13,4 +13,23 @@ public interface Optimizer {
      * @param grads  gradients, one per name of {@code params} (names missing here are left unchanged)
      */
     Params step(Params params, Params grads);
+
+    /**
+     * What an optimizer carries from one step to the next, for a checkpoint: its kind ("adam",
+     * "sgd"), the steps it has taken and its tensors by key (Adam: {@code m.NAME}, {@code v.NAME};
+     * SGD: {@code momentum.NAME}). Restoring it into a new optimizer of the same kind and settings
+     * makes the next steps bitwise those the original would have taken.
+     */
+    record State(String kind, long steps, Params tensors) {}
+
+    /** This optimizer's state now (the tensors as they are: immutable, but on its backend). */
+    State state();
+
+    /**
+     * Replaces this optimizer's state with {@code s} (of {@link #state()} from an optimizer of the
+     * same kind; its tensors must already be on the parameters' backend).
+     *
+     * @throws IllegalArgumentException for a state of another kind or with an unknown key
+     */
+    void restore(State s);
 }

@@ -18,6 +18,7 @@ public final class Sgd implements Optimizer {
     private final float momentum;
     private final float weightDecay;
     private final Map<String, Tensor> buffers = new HashMap<>();
+    private long steps;
 
     public Sgd(float lr, float momentum, float weightDecay) {
         if (!(lr > 0)) throw new IllegalArgumentException("Sgd: learning rate must be positive, got " + lr);
@@ -32,7 +33,29 @@ public final class Sgd implements Optimizer {
         this(lr, 0f, 0f);
     }
 
-    @Override public Params step(Params params, Params grads) {
+    @Override public synchronized State state() {
+        java.util.LinkedHashMap<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+        for (String name : new java.util.TreeSet<>(buffers.keySet())) tensors.put("momentum." + name, buffers.get(name));
+        return new State(KIND, steps, Params.of(tensors));
+    }
+
+    @Override public synchronized void restore(State s) {
+        if (!KIND.equals(s.kind())) throw new IllegalArgumentException("Sgd: cannot restore the state of a '" + s.kind() + "' optimizer");
+        if (s.steps() < 0) throw new IllegalArgumentException("Sgd: step count " + s.steps() + " out of range");
+        Map<String, Tensor> nb = new HashMap<>();
+        for (String key : s.tensors().names()) {
+            if (!key.startsWith("momentum.")) throw new IllegalArgumentException("Sgd: unknown state tensor '" + key + "'");
+            nb.put(key.substring("momentum.".length()), s.tensors().get(key));
+        }
+        buffers.clear();
+        buffers.putAll(nb);
+        steps = s.steps();
+    }
+
+    static final String KIND = "sgd";
+
+    @Override public synchronized Params step(Params params, Params grads) {
+        steps++;
         Fused.SgdCoefficients c = new Fused.SgdCoefficients(lr, momentum, weightDecay);
         try (var off = GradMode.disabled()) {
             return params.map((name, p) -> {

@@ -104,6 +104,39 @@ class OptimTest {
         assertClose(adamReference(0.05, 0.8, 0.99, 1e-6, 0.1), run(new Adam(0.05f, 0.8f, 0.99f, 1e-6f, 0.1f)), 1e-6, "Adam with L2 weight decay");
     }
 
+    /** Its values copied into new tensors (as a checkpoint read back from a file holds them). */
+    static Optimizer.State copied(Optimizer.State s) {
+        return new Optimizer.State(s.kind(), s.steps(), s.tensors().map((n, t) -> Tensor.of(BE, t.toArray(), t.shape())));
+    }
+
+    @Test
+    void aRestoredStateContinuesBitwise() {
+        for (java.util.function.Supplier<Optimizer> make : List.<java.util.function.Supplier<Optimizer>>of(() -> new Adam(0.05f, 0.8f, 0.99f, 1e-6f, 0.1f),
+                () -> new Sgd(0.1f, 0.9f, 0.1f))) {
+            Optimizer whole = make.get(), first = make.get();
+            float[] expected = run(whole);
+            Params p = params(P0);
+            p = first.step(p, params(GRADS[0]));
+            Optimizer.State s = first.state();
+            assertEquals(1, s.steps());
+            assertEquals(whole instanceof Adam ? List.of("m.w", "v.w") : List.of("momentum.w"), s.tensors().names());
+            Optimizer second = make.get();
+            second.restore(copied(s));
+            Params q = p;
+            for (int t = 1; t < GRADS.length; t++) q = second.step(q, params(GRADS[t]));
+            assertArrayEquals(expected, q.get("w").toArray(), 0f, whole + ": restored after one step");
+            assertEquals(whole.state().steps(), second.state().steps());
+
+            Optimizer fresh = make.get(); // the control: without the state the next steps differ
+            Params r = p;
+            for (int t = 1; t < GRADS.length; t++) r = fresh.step(r, params(GRADS[t]));
+            assertFalse(java.util.Arrays.equals(expected, r.get("w").toArray()), whole + ": a fresh optimizer ends elsewhere");
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Adam(0.1f).restore(new Sgd(0.1f).state()));
+        assertEquals("Adam: cannot restore the state of a 'sgd' optimizer", e.getMessage());
+    }
+
     @Test
     void optimizersLeaveParametersWithoutGradientsAlone() {
         Params p = params(P0).with("frozen", Tensor.of(BE, new float[] {7}, 1));

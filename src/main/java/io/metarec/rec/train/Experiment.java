@@ -165,12 +165,20 @@ public final class Experiment {
 
     /** Meta-trains {@code learner} (made by {@link #newLearner}) on the training tasks. */
     public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener) {
+        return train(c, learner, listener, null);
+    }
+
+    /**
+     * The same, continuing from a checkpoint of a run of {@code c} on this experiment (null: from
+     * the start); see {@link Checkpoint.Fingerprint} for checking that it is one.
+     */
+    public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener, Checkpoint from) {
         long t0 = System.nanoTime();
         TaskFactory.Training how = training(c);
         RecTrainer.History h;
         try {
             h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
-                    new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener);
+                    new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener, from);
         } catch (TrainingDivergedException x) {
             throw x.withAdvice(divergenceAdvice(c));
         }

@@ -72,8 +72,15 @@ public final class RecTrainer {
 
         default void step(int epoch, int step, double loss, double tasksPerSecond) {}
 
-        /** After each epoch; {@code best} tells whether it is the best so far (e.g. to save a checkpoint). */
+        /** After each epoch; {@code best} tells whether it is the best so far (e.g. to save the model). */
         default void epoch(Epoch e, boolean best) {}
+
+        /**
+         * After each completed epoch (after {@link #epoch}): {@code state.get()} is where the run
+         * stands, what {@link #train(MetaLearner, java.util.function.IntFunction, List, Options, Listener, Checkpoint)}
+         * continues from (built on demand: on a device backend it copies the state to the host).
+         */
+        default void checkpoint(java.util.function.Supplier<Checkpoint> state) {}
     }
 
     /** Weight of the newest epoch in the smoothed validation loss. */
@@ -97,31 +104,64 @@ public final class RecTrainer {
     /** The same with each epoch's training tasks made for it (varied supports, hidden identities; the same count each epoch). */
     public static History train(MetaLearner<Examples> learner, java.util.function.IntFunction<List<Task<Examples>>> epochTasks,
                                 List<Task<Examples>> validation, Options o, Listener listener) {
-        List<Task<Examples>> train = epochTasks.apply(1);
+        return train(learner, epochTasks, validation, o, listener, null);
+    }
+
+    /**
+     * The same, continuing from {@code from} (null: from the start): the learner (a new one of the
+     * same configuration) is restored to the checkpoint's state and training goes on after its
+     * epoch exactly as the run that wrote it would have gone on: same parameters, same history.
+     * The caller checks that the checkpoint is of this configuration and data ({@link Checkpoint.Fingerprint}).
+     */
+    public static History train(MetaLearner<Examples> learner, java.util.function.IntFunction<List<Task<Examples>>> epochTasks,
+                                List<Task<Examples>> validation, Options o, Listener listener, Checkpoint from) {
+        int first = from == null ? 1 : from.epoch() + 1;
+        List<Task<Examples>> train = epochTasks.apply(from == null || from.finished() ? 1 : first);
         if (train.isEmpty()) throw new IllegalArgumentException("no training tasks: the split has no 'train' tasks (check the data and the split)");
         int steps = (train.size() + o.metaBatch() - 1) / o.metaBatch();
-        listener.started(o.epochs(), steps);
-        SplittableRandom rng = new SplittableRandom(o.seed());
+        TaskOrder order = new TaskOrder(o.seed());
         List<Epoch> epochs = new ArrayList<>();
         double best = Double.POSITIVE_INFINITY, smoothed = Double.NaN;
         int bestEpoch = 0, since = 0;
-        Params bestParams = learner.snapshot();
+        Params bestParams;
         boolean early = false;
-        double initial = Double.NaN;
-        if (!validation.isEmpty()) { // epoch 0: the initial parameters compete too (a model may start from a good factorisation)
-            try {
-                initial = validationLoss(learner, validation, o.evalSteps());
-            } catch (NonFiniteException x) {
-                throw new TrainingDivergedException(0, "adapting the initial parameters to the validation users: " + x.detail());
+        double initial = Double.NaN, reference;
+        if (from == null) {
+            listener.started(o.epochs(), steps);
+            bestParams = learner.snapshot();
+            if (!validation.isEmpty()) { // epoch 0: the initial parameters compete too (a model may start from a good factorisation)
+                try {
+                    initial = validationLoss(learner, validation, o.evalSteps());
+                } catch (NonFiniteException x) {
+                    throw new TrainingDivergedException(0, "adapting the initial parameters to the validation users: " + x.detail());
+                }
+                if (!Double.isFinite(initial)) throw new TrainingDivergedException(0, "the initial validation loss is " + initial);
+                best = smoothed = initial;
             }
-            if (!Double.isFinite(initial)) throw new TrainingDivergedException(0, "the initial validation loss is " + initial);
-            best = smoothed = initial;
+            reference = initial; // what "exploding" is measured against (without validation: the first meta-step's loss)
+        } else {
+            if (from.epoch() > o.epochs())
+                throw new IllegalArgumentException("the checkpoint is of epoch " + from.epoch() + ", but this run has " + o.epochs() + " epochs");
+            learner.restore(from.learner());
+            for (int n : from.shuffles()) order.replay(n);
+            epochs.addAll(from.curve());
+            best = from.bestLoss();
+            smoothed = from.smoothedLoss();
+            bestEpoch = from.bestEpoch();
+            since = from.sinceBest();
+            bestParams = from.bestParams();
+            initial = from.initialLoss();
+            reference = from.referenceLoss();
+            if (from.finished()) {
+                learner.load(bestParams);
+                return new History(List.copyOf(epochs), bestEpoch, best, from.stoppedEarly(), initial);
+            }
+            listener.started(o.epochs(), steps);
         }
-        double reference = initial; // what "exploding" is measured against (without validation: the first meta-step's loss)
-        for (int e = 1; e <= o.epochs(); e++) {
+        for (int e = first; e <= o.epochs(); e++) {
             long t0 = System.nanoTime();
-            if (e > 1) train = epochTasks.apply(e);
-            int[] order = io.metarec.util.Shuffle.permutation(train.size(), rng);
+            if (e > first) train = epochTasks.apply(e);
+            int[] perm = order.next(train.size());
             double lossSum = 0;
             int lossCount = 0;
             long skippedBefore = learner.skippedTasks();
@@ -130,7 +170,7 @@ public final class RecTrainer {
             try {
                 for (int s = 0; s < steps; s++) {
                     List<Task<Examples>> batch = new ArrayList<>();
-                    for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(order[k]));
+                    for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(perm[k]));
                     MetaLearner.StepResult r = learner.metaStep(batch);
                     if (!Double.isNaN(r.loss())) {
                         if (Double.isNaN(reference)) reference = r.loss();
@@ -164,13 +204,49 @@ public final class RecTrainer {
                 since++;
             }
             listener.epoch(ep, improved);
-            if (o.patience() > 0 && since >= o.patience() && e >= MIN_EPOCHS) {
-                early = e < o.epochs();
-                break;
-            }
+            boolean stop = o.patience() > 0 && since >= o.patience() && e >= MIN_EPOCHS;
+            if (stop) early = e < o.epochs();
+            // Where the run stands now, for a checkpoint (the values as they are at this point; the loop changes none of them after).
+            int epoch = e, bEpoch = bestEpoch, sinceBest = since;
+            double bLoss = best, sLoss = smoothed, ref = reference, init = initial;
+            Params bParams = bestParams;
+            boolean finished = stop || e == o.epochs(), stoppedEarly = early;
+            int[] drawn = order.drawn();
+            List<Epoch> curve = List.copyOf(epochs);
+            listener.checkpoint(() -> new Checkpoint(epoch, finished, stoppedEarly, curve, bEpoch, bLoss, sLoss, sinceBest, init, ref, bParams,
+                    learner.trainingState(), drawn));
+            if (stop) break;
         }
         learner.load(bestParams);
         return new History(List.copyOf(epochs), bestEpoch, best, early, initial);
+    }
+
+    /**
+     * The task order's random stream: permutations drawn from one {@link SplittableRandom} seeded
+     * with the run's seed, the stream advancing from epoch to epoch. A SplittableRandom does not
+     * expose its state, so this one keeps the size of every shuffle drawn: replaying them on a new
+     * stream of the same seed restores the state exactly (what a checkpoint saves).
+     */
+    private static final class TaskOrder {
+        private final SplittableRandom rng;
+        private final List<Integer> drawn = new ArrayList<>();
+
+        TaskOrder(long seed) {
+            rng = new SplittableRandom(seed);
+        }
+
+        int[] next(int n) {
+            drawn.add(n);
+            return io.metarec.util.Shuffle.permutation(n, rng);
+        }
+
+        void replay(int n) {
+            next(n);
+        }
+
+        int[] drawn() {
+            return drawn.stream().mapToInt(Integer::intValue).toArray();
+        }
     }
 
     /** Why an epoch's loss means divergence (not finite, or over {@link #DIVERGENCE_FACTOR}× the reference), or null. */
