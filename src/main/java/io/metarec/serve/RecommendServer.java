@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,7 +149,8 @@ public final class RecommendServer implements AutoCloseable {
         return switch (endpoint) {
             case "/v1/recommend" -> json(200, recommend(m, new RequestParser(m, limits).user(body(ex), "")));
             case "/v1/recommend/batch" -> json(200, batch(m, new RequestParser(m, limits).batch(body(ex))));
-            case "/v1/items/{id}" -> json(200, item(m, URLDecoder.decode(path.substring("/v1/items/".length()), StandardCharsets.UTF_8)));
+            // the decoded path: %-escapes resolved, a '+' kept (it is no space in a path)
+            case "/v1/items/{id}" -> json(200, item(m, ex.getRequestURI().getPath().substring("/v1/items/".length())));
             case "/healthz" -> json(200, health(m));
             case "/metrics" -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render().getBytes(StandardCharsets.UTF_8));
             case "/v1/admin/reload" -> json(200, health(reload()));

@@ -1,8 +1,10 @@
 package io.metarec.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.metarec.autograd.Tensor;
 import io.metarec.cli.ServeCommand;
 import io.metarec.rec.train.SavedModel;
+import io.metarec.rec.train.UserRecommender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,7 @@ class RecommendServerTest {
         assertTrue(item.json().path("features").path("genres").isArray(), item.text());
         assertTrue(item.json().path("features").path("decade").path(0).isTextual(), item.text());
 
+        assertEquals("1", get(port, "/v1/items/%31").json().path("id").asText(), "percent-escapes are decoded");
         var missing = get(port, "/v1/items/no-such-item");
         assertEquals(404, missing.status());
         assertEquals("id", missing.json().path("field").asText());
@@ -218,6 +221,29 @@ class RecommendServerTest {
         assertEquals(404, nowhere.status());
         assertTrue(nowhere.json().path("error").asText().contains("no such endpoint"), nowhere.text());
         assertEquals(200, get(port, "/healthz").status(), "the server is still up");
+    }
+
+    /** A model whose parameters are out of range (a diverged training) fails each request with a 500, counted; the server stays up. */
+    @Test
+    void aFailingModelIsA500PerRequestAndTheServerStaysUp() throws IOException {
+        RecommendServer.Loader diverged = f -> {
+            SavedModel m = SavedModel.load(f);
+            m.learner().load(m.learner().metaParams().map((n, t) -> Tensor.full(1e30f, t.shape())));
+            return new UserRecommender(m, 2, 5);
+        };
+        try (RecommendServer s = RecommendServer.start(modelA, diverged, new InetSocketAddress("127.0.0.1", 0), 2, Limits.defaults())) {
+            for (int i = 0; i < 2; i++) {
+                var r = post(s.port(), "/v1/recommend", USER);
+                assertEquals(500, r.status(), r.text());
+                assertTrue(r.json().path("error").asText().contains("non-finite values"), r.text());
+            }
+            var batch = post(s.port(), "/v1/recommend/batch", "{\"users\":[" + USER + "," + USER + "]}");
+            assertEquals(500, batch.status(), batch.text());
+            assertEquals(3, s.metrics().errors());
+            assertEquals(2, s.metrics().count("/v1/recommend", 500));
+            assertEquals(200, get(s.port(), "/healthz").status());
+            assertEquals(200, get(s.port(), "/v1/items/1").status());
+        }
     }
 
     @Test
