@@ -14,7 +14,8 @@ final class Api {
     /** One user's request, checked against the model: profile, ratings (catalogue index → rating), k, exclude_rated. */
     record UserQuery(FeatureEncoder.UserProfile profile, Map<Integer, Float> ratings, int k, boolean excludeRated) {}
 
-    record Item(String item, String title, double score) {}
+    /** The score as a float, the model's precision (a double would print float noise: 4.773386478424072). */
+    record Item(String item, String title, float score) {}
 
     record Recommendation(List<Item> items, @JsonProperty("adapted_steps") int adaptedSteps) {}
 

@@ -170,7 +170,7 @@ public final class RecommendServer implements AutoCloseable {
             compute.release();
         }
         List<Api.Item> items = new ArrayList<>(top.size());
-        for (UserRecommender.Ranked r : top) items.add(new Api.Item(r.item(), r.title(), r.score()));
+        for (UserRecommender.Ranked r : top) items.add(new Api.Item(r.item(), r.title(), (float) r.score()));
         return new Api.Recommendation(items, rec.stepsFor(q.ratings().size()));
     }
 
