@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "metarec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Meta-learning recommender engine: autodiff with second-order gradients, MAML-family learners, cold-start recommendation.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, CompareCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, ServeCommand.class, CompareCommand.class,
                 DataCommand.class, SinusoidCommand.class, InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

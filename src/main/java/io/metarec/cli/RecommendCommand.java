@@ -2,12 +2,11 @@ package io.metarec.cli;
 
 import io.metarec.rec.data.CsvFile;
 import io.metarec.rec.data.DataFormatException;
-import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.meta.NonFiniteException;
 import io.metarec.rec.train.RecConfig;
-import io.metarec.rec.train.Recommendations;
+import io.metarec.rec.train.UserRecommender;
 import io.metarec.rec.train.SavedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,28 +60,23 @@ public final class RecommendCommand implements Callable<Integer> {
         } catch (DataFormatException e) { // name the flag too: the file is the user's --ratings
             throw new IllegalArgumentException("--ratings: " + e.getMessage(), e);
         }
-        int[] items = rated.keySet().stream().mapToInt(Integer::intValue).toArray();
-        float[] targets = new float[items.length];
-        for (int i = 0; i < items.length; i++) {
-            float r = rated.get(items[i]);
-            targets[i] = m.config().feedback().implicit() ? (r >= m.config().feedback().positiveThreshold() ? 1f : 0f) : r;
-        }
         int n = steps(steps, m.config());
         if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
-        List<Recommendations.Scored> top;
+        UserRecommender rec = new UserRecommender(m, n, rarityShrink);
+        List<UserRecommender.Ranked> top;
         try {
-            top = Recommendations.topK(m.learner(), enc, profile, items, targets, n, k, m.ratingScale(), m.rarity(rarityShrink));
+            top = rec.recommend(profile, rated, k, true);
         } catch (ArithmeticException e) {
             throw unusable(model, e);
         }
-        boolean implicit = m.config().feedback().implicit();
-        System.out.printf(Locale.ROOT, "top %d for a new user with %d ratings (%s, %d inner steps):%n", k, items.length, m.config().algo(), n);
+        boolean implicit = rec.implicit();
+        System.out.printf(Locale.ROOT, "top %d for a new user with %d ratings (%s, %d inner steps):%n", k, rated.size(), m.config().algo(), n);
         System.out.printf(Locale.ROOT, "%4s  %-10s  %-50s  %s%n", "rank", "item", "title", implicit ? "P(like)" : "predicted");
         int rank = 0;
-        for (Recommendations.Scored s : top) {
-            String score = implicit ? String.format(Locale.ROOT, "%.3f", 1 / (1 + Math.exp(-s.score()))) : String.format(Locale.ROOT, "%.2f", s.score());
-            String title = m.title(s.item());
-            System.out.printf(Locale.ROOT, "%4d  %-10s  %-50s  %s%n", ++rank, m.itemIds().get(s.item()),
+        for (UserRecommender.Ranked s : top) {
+            String score = String.format(Locale.ROOT, implicit ? "%.3f" : "%.2f", s.score());
+            String title = s.title();
+            System.out.printf(Locale.ROOT, "%4d  %-10s  %-50s  %s%n", ++rank, s.item(),
                     title.length() > 50 ? title.substring(0, 49) + "…" : title, score);
         }
         return 0;
@@ -108,7 +102,7 @@ public final class RecommendCommand implements Callable<Integer> {
 
     private Map<Integer, Float> readRatings(SavedModel m) throws IOException {
         Map<Integer, Float> out = new LinkedHashMap<>();
-        float[] range = m.ratingRange();
+        UserRecommender check = new UserRecommender(m, 0, 0);
         try (CsvFile f = CsvFile.open(ratings, "the new user's ratings (CSV: item,rating)", true)) {
             List<String> header = f.next();
             if (header == null) throw new DataFormatException(ratings, "is empty; expected a header 'item,rating' and at least one rating");
@@ -124,21 +118,13 @@ public final class RecommendCommand implements Callable<Integer> {
                 } catch (NumberFormatException e) {
                     throw f.error("rating '" + row.get(cr) + "' is not a number");
                 }
-                if (!Float.isFinite(r)) throw f.error("rating '" + row.get(cr) + "' is not a finite number");
-                if (range != null && !(r >= range[0] && r <= range[1]))
-                    throw f.error("rating '" + row.get(cr) + "' is outside the model's rating scale " + number(range[0]) + " to " + number(range[1])
-                            + " (its training ratings')");
-                if (!(Math.abs(r) <= Dataset.MAX_RATING))
-                    throw f.error("rating '" + row.get(cr) + "' is out of range (ratings must be within ±" + (long) Dataset.MAX_RATING + ")");
+                String problem = check.ratingProblem(r);
+                if (problem != null) throw f.error("rating '" + row.get(cr) + "' " + problem);
                 out.put(item, r);
             }
         }
         if (out.isEmpty()) throw new DataFormatException(ratings, "has no ratings; the model needs at least one to adapt");
         return out;
-    }
-
-    private static String number(float v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Float.toString(v);
     }
 
     /** Parses FIELD=VALUE pairs; notes values the model does not know (they count as missing). */

@@ -41,10 +41,20 @@ public final class Recommendations {
      */
     public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
                                     int[] items, float[] targets, int steps, int k, float[] scale, RarityShrink rarity) {
-        if (items.length == 0) throw new IllegalArgumentException("a new user needs at least one rating to adapt to");
+        return topK(learner, encoder, user, items, targets, steps, k, scale, rarity, true);
+    }
+
+    /**
+     * The same, keeping the rated items in the ranking unless {@code excludeRated}. A user without
+     * ratings gets the unadapted model θ for their profile (what every learner emits before any
+     * support gradient: LEO's decoder is centred on θ).
+     */
+    public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
+                                    int[] items, float[] targets, int steps, int k, float[] scale, RarityShrink rarity, boolean excludeRated) {
+        if (items.length != targets.length) throw new IllegalArgumentException(items.length + " items but " + targets.length + " targets");
         if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
         try (var scope = learner.backend().openScope()) {
-            Params adapted = learner.adaptTo(encoder.encode(user, items, targets), steps);
+            Params adapted = items.length == 0 ? learner.modelParams() : learner.adaptTo(encoder.encode(user, items, targets), steps);
             int[] all = new int[encoder.numItems()];
             for (int i = 0; i < all.length; i++) all[i] = i;
             float[] scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
@@ -52,7 +62,7 @@ public final class Recommendations {
             if (scale != null) for (int i = 0; i < scores.length; i++) scores[i] = Math.min(scale[1], Math.max(scale[0], scores[i]));
             float[] keys = rarity == null ? scores : rarity.keys(all, scores);
             Set<Integer> seen = new HashSet<>();
-            for (int i : items) seen.add(i);
+            if (excludeRated) for (int i : items) seen.add(i);
             Integer[] order = new Integer[all.length];
             for (int i = 0; i < order.length; i++) order[i] = i;
             Arrays.sort(order, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b));

@@ -1,0 +1,83 @@
+package io.metarec.cli;
+
+import io.metarec.rec.train.SavedModel;
+import io.metarec.rec.train.UserRecommender;
+import io.metarec.serve.Limits;
+import io.metarec.serve.RecommendServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+
+/** Serves a saved model over HTTP/JSON until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve a saved model over HTTP/JSON: POST /v1/recommend, POST /v1/recommend/batch, GET /v1/items/{id},",
+                "GET /healthz, GET /metrics (Prometheus), POST /v1/admin/reload (re-read the model file without downtime)."})
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train (re-read on POST /v1/admin/reload)")
+    Path model;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "TCP port (0: any free one; default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+            description = "address to listen on (default ${DEFAULT-VALUE}: this machine only, as the admin endpoint has no authentication; 0.0.0.0: every interface)")
+    String bind;
+
+    @Option(names = "--threads", paramLabel = "N", description = "users adapted at once (default: the number of cores); more requests wait their turn")
+    Integer threads;
+
+    @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting (default: the model's)")
+    Integer steps;
+
+    @Option(names = "--rarity-shrink", paramLabel = "K", defaultValue = "5",
+            description = "rank a rarely rated item as if its predicted rating were pulled towards the mean by K pseudo-ratings (as recommend; default ${DEFAULT-VALUE})")
+    double rarityShrink;
+
+    @Option(names = "--max-k", defaultValue = "1000", paramLabel = "N", description = "largest k a request may ask for (default ${DEFAULT-VALUE})")
+    int maxK;
+
+    @Option(names = "--max-ratings", defaultValue = "1000", paramLabel = "N", description = "most ratings per user (default ${DEFAULT-VALUE})")
+    int maxRatings;
+
+    @Option(names = "--max-batch", defaultValue = "256", paramLabel = "N", description = "most users per batch request (default ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-body", defaultValue = "1048576", paramLabel = "BYTES", description = "largest request body (default ${DEFAULT-VALUE})")
+    int maxBody;
+
+    @Mixin CommonOptions common;
+
+    @Override public Integer call() throws IOException, InterruptedException {
+        common.backend();
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
+        if (maxK < 1 || maxRatings < 1 || maxBatch < 1 || maxBody < 1)
+            throw new IllegalArgumentException("--max-k, --max-ratings, --max-batch and --max-body must be at least 1");
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (n < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + n);
+        if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
+        RecommendServer server = RecommendServer.start(model, loader(steps, rarityShrink), new InetSocketAddress(bind, port), n,
+                new Limits(maxBody, maxK, maxRatings, maxBatch));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.out.println("metarec serve: " + model + " on http://" + bind + ":" + server.port() + " (" + n + " adapting at once; Ctrl-C stops)");
+        stopped.await();
+        return 0;
+    }
+
+    /** Loads a model file as recommend does: --steps (else the model's) and --rarity-shrink. */
+    public static RecommendServer.Loader loader(Integer steps, double rarityShrink) {
+        return file -> {
+            SavedModel m = SavedModel.load(file);
+            return new UserRecommender(m, RecommendCommand.steps(steps, m.config()), rarityShrink);
+        };
+    }
+}
