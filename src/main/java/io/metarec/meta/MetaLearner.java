@@ -21,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
@@ -419,16 +418,7 @@ public abstract class MetaLearner<D> {
     }
 
     private static void join(Future<Void> f) {
-        try {
-            f.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during a meta-step", e);
-        }
+        io.metarec.util.Futures.await(f, "during a meta-step");
     }
 
     // ---- evaluation ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -180,15 +179,8 @@ public final class RecommendServer implements AutoCloseable {
             List<Future<Api.Recommendation>> futures = new ArrayList<>(users.size());
             for (Api.UserQuery q : users) futures.add(pool.submit(() -> recommend(m, q)));
             List<Api.Recommendation> out = new ArrayList<>(users.size());
-            for (Future<Api.Recommendation> f : futures) out.add(f.get());
+            for (Future<Api.Recommendation> f : futures) out.add(io.metarec.util.Futures.await(f, "during a batch"));
             return new Api.BatchResult(out);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 
