@@ -11,8 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +93,48 @@ class RecCommandsTest extends CapturedCli {
             assertTrue(e.contains("--ratings: ") && e.contains("bad.csv line 3") && e.contains("rating '" + r + "' is outside the model's rating scale 1 to 5"), e);
             assertEquals(1, e.lines().count(), e);
         }
+    }
+
+    /**
+     * Batch mode (a 'user' column: one JSON line per user, in the file's order), users without
+     * ratings (the unadapted model), and --json for one user: each batch line is the answer the
+     * single-user --json run gives for the same ratings.
+     */
+    @Test
+    void recommendInBatchesWithoutRatingsAndAsJson() throws IOException {
+        Path model = dir.resolve("m4.metarec");
+        assertEquals(0, run(concat(new String[] {"train", "--data", data.toString(), "--out", model.toString()}, SMALL)), err.toString());
+        ObjectMapper json = new ObjectMapper();
+        Path one = dir.resolve("one.csv"), none = dir.resolve("none.csv"), batch = dir.resolve("batch.csv");
+        Files.writeString(one, "item,rating\n1,5\n2,1\n3,4\n");
+        Files.writeString(none, "item,rating\n");
+        Files.writeString(batch, "user,item,rating\nb,4,1\na,1,5\nb,5,2\nempty,,\na,2,1\na,3,4\n");
+        assertEquals(0, run("recommend", "--model", model.toString(), "--ratings", one.toString(), "-k", "4", "--json"), err.toString());
+        JsonNode single = json.readTree(out.toString().strip());
+        assertEquals(2, single.path("adapted_steps").asInt(), "the model's 2 inner steps: " + single);
+        assertEquals(4, single.path("items").size(), single.toString());
+        assertEquals(0, run("recommend", "--model", model.toString(), "--ratings", none.toString(), "-k", "4", "--json"), err.toString());
+        JsonNode unadapted = json.readTree(out.toString().strip());
+        assertEquals(0, unadapted.path("adapted_steps").asInt(), "no ratings: the unadapted model");
+        assertEquals(0, run("recommend", "--model", model.toString(), "--ratings", none.toString(), "-k", "4"), err.toString());
+        assertTrue(out.toString().contains("no ratings: the unadapted model"), out.toString());
+
+        assertEquals(0, run("recommend", "--model", model.toString(), "--ratings", batch.toString(), "-k", "4"), err.toString());
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String l : out.toString().strip().split("\n")) lines.add(json.readTree(l));
+        assertEquals(List.of("b", "a", "empty"), lines.stream().map(l -> l.path("user").asText()).toList(), "users in the file's order");
+        assertEquals(single.path("items"), lines.get(1).path("items"), "user a's line is the single answer for the same ratings");
+        assertEquals(unadapted.path("items"), lines.get(2).path("items"), "a user without ratings gets the unadapted ranking");
+        assertEquals(0, lines.get(2).path("adapted_steps").asInt());
+        assertNotEquals(lines.get(0).path("items"), lines.get(1).path("items"), "different ratings, different rankings");
+        for (JsonNode item : lines.get(1).path("items")) assertFalse(List.of("1", "2", "3").contains(item.path("item").asText()), "rated items excluded");
+
+        Files.writeString(batch, "user,item,rating\na,1,5\na,1,4\n");
+        assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", batch.toString()));
+        assertTrue(err.toString().contains("line 3") && err.toString().contains("rated twice by user 'a'"), err.toString());
+        Files.writeString(batch, "user,item,rating\n,1,5\n");
+        assertEquals(2, run("recommend", "--model", model.toString(), "--ratings", batch.toString()));
+        assertTrue(err.toString().contains("line 2") && err.toString().contains("user id is empty"), err.toString());
     }
 
     @Test
