@@ -27,14 +27,15 @@ final class Charts {
     private Charts() {}
 
     /**
-     * Twenty distinguishable colours (Tableau 20), so that a comparison of many recommenders (compare
-     * draws 19) does not reuse a colour, as XChart's default 10-colour cycle would.
+     * Twenty colours (Tableau 20), the ten saturated ones first: up to ten recommenders (the demo
+     * draws nine) get ten clearly different hues, and a larger comparison (compare draws up to 19)
+     * continues with their light versions rather than reusing a colour, as XChart's 10-colour cycle would.
      */
-    private static final Color[] PALETTE = {
-            new Color(0x1f77b4), new Color(0xaec7e8), new Color(0xff7f0e), new Color(0xffbb78), new Color(0x2ca02c),
-            new Color(0x98df8a), new Color(0xd62728), new Color(0xff9896), new Color(0x9467bd), new Color(0xc5b0d5),
-            new Color(0x8c564b), new Color(0xc49c94), new Color(0xe377c2), new Color(0xf7b6d2), new Color(0x7f7f7f),
-            new Color(0xc7c7c7), new Color(0xbcbd22), new Color(0xdbdb8d), new Color(0x17becf), new Color(0x9edae5)};
+    static final Color[] PALETTE = {
+            new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf),
+            new Color(0xaec7e8), new Color(0xffbb78), new Color(0x98df8a), new Color(0xff9896), new Color(0xc5b0d5),
+            new Color(0xc49c94), new Color(0xf7b6d2), new Color(0xc7c7c7), new Color(0xdbdb8d), new Color(0x9edae5)};
 
     /**
      * One grouped bar chart per metric, side by side: scenarios on the x axis, one bar per
@@ -55,21 +56,50 @@ final class Charts {
             c.getStyler().setSeriesColors(PALETTE);
             List<String> scenarios = new ArrayList<>();
             for (Scenario s : report.results().keySet()) scenarios.add(s.label());
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (String r : names) {
                 List<Double> ys = new ArrayList<>(), err = new ArrayList<>();
                 for (Scenario s : report.results().keySet()) {
                     Summary v = report.get(s, r, m);
-                    boolean ok = v != null && v.n() > 0;
-                    ys.add(ok ? v.mean() : 0.0);
-                    err.add(ok && !Double.isNaN(v.ci95()) ? v.ci95() : 0.0);
+                    boolean ok = v != null && v.n() > 0 && Double.isFinite(v.mean());
+                    double ci = ok && Double.isFinite(v.ci95()) ? v.ci95() : 0.0;
+                    // no bar where the metric does not apply (popularity has no MAE), not a bar at 0
+                    ys.add(ok ? v.mean() : null);
+                    err.add(ok ? ci : 0.0);
+                    if (ok) {
+                        lo = Math.min(lo, v.mean() - ci);
+                        hi = Math.max(hi, v.mean() + ci);
+                    }
                 }
-                // every recommender gets a series (zeros where a metric does not apply, as popularity's
-                // MAE), so that its colour is the same on every panel
-                c.addSeries(r, scenarios, ys, err);
+                // every recommender gets a series, so that its colour is the same on every panel (XChart's
+                // error bars need every value: a series with a gap is drawn without them)
+                if (ys.contains(null)) c.addSeries(r, scenarios, ys);
+                else c.addSeries(r, scenarios, ys, err);
             }
+            double[] range = axisRange(lo, hi);
+            if (range != null) {
+                c.getStyler().setYAxisMin(range[0]);
+                c.getStyler().setYAxisMax(range[1]);
+            }
+            c.getStyler().setYAxisDecimalPattern("0.00");
             panels.add(BitmapEncoder.getBufferedImage(c));
         }
         write(side(panels), file);
+    }
+
+    /**
+     * The y axis of a comparison panel: the data's range (means ± CI) padded by a tenth of it on
+     * each side and rounded outwards to a round step, so that differences of a few hundredths are
+     * visible (bars from 0 to 0.76 and 0.77 look the same); never below 0 for data that is not.
+     * Null when there is no data.
+     */
+    static double[] axisRange(double lo, double hi) {
+        if (!(lo <= hi) || !Double.isFinite(lo) || !Double.isFinite(hi)) return null;
+        double span = Math.max(hi - lo, Math.max(Math.abs(hi), 1e-3) * 0.02);
+        double step = Math.pow(10, Math.floor(Math.log10(span))) / 2;
+        double min = Math.floor((lo - span / 10) / step) * step, max = Math.ceil((hi + span / 10) / step) * step;
+        if (lo >= 0 && min < 0) min = 0;
+        return new double[] {min, max};
     }
 
     /** Training and validation loss per epoch. */
@@ -83,6 +113,8 @@ final class Charts {
         }
         c.addSeries("training (query loss)", x, tr);
         c.addSeries("validation (after adaptation)", x, va);
+        c.getStyler().setXAxisDecimalPattern("0"); // epochs are whole numbers
+        c.getStyler().setYAxisDecimalPattern("0.00");
         write(BitmapEncoder.getBufferedImage(c), file);
     }
 
