@@ -100,8 +100,8 @@ final class FetchCommand implements Callable<Integer> {
             Dataset d = check(unpacked, src, from);
             Files.delete(zip);
             install(unpacked, abs, replace);
-            System.out.printf(Locale.ROOT, "fetched %s (%.1f MB, MD5 %s ok) into %s in %.1f s: %d files; %d users, %d items, %d ratings%n",
-                    src.format().label(), bytes / 1e6, expected, out, (System.nanoTime() - t0) / 1e9, files, d.numUsers(), d.numItems(),
+            System.out.printf(Locale.ROOT, "fetched %s (%s, MD5 %s ok) into %s in %.1f s: %d files; %d users, %d items, %d ratings%n",
+                    src.format().label(), bytes >= 100_000 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1e6) : bytes + " bytes", expected, out, (System.nanoTime() - t0) / 1e9, files, d.numUsers(), d.numItems(),
                     d.interactions().size());
             if (replace) System.out.println("replaced the previous contents of " + out + " (--force)");
             System.out.println("licence: MovieLens data may not be redistributed; read GroupLens' terms in "
@@ -187,7 +187,7 @@ final class FetchCommand implements Callable<Integer> {
             throw new IOException(from + ": download interrupted", e);
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(from + ": ")) throw e;
-            throw new IOException(from + ": cannot download (" + describe(e) + "); check the network connection, or give a mirror with --url", e);
+            throw new IOException(from + ": cannot download (" + networkProblem(e, uri) + "); check the network connection, or give a mirror with --url", e);
         }
         String found = HexFormat.of().formatHex(md.digest());
         if (!found.equals(expectedMd5))
@@ -204,14 +204,29 @@ final class FetchCommand implements Callable<Integer> {
         }
     }
 
+    /** What went wrong reaching {@code uri}, in words ("connection refused by HOST:PORT", "unknown host HOST", "timed out"). */
+    private static String networkProblem(IOException e, URI uri) {
+        String host = uri.getHost(), hostPort = host + ":" + (uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80);
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.http.HttpTimeoutException) return "timed out reaching " + hostPort;
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + host;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause())
+            if (t instanceof java.net.ConnectException) return "cannot connect to " + hostPort + ": connection refused or unreachable";
+        return describe(e);
+    }
+
     /** The innermost useful text of a network failure ("Connection refused", "UnresolvedAddressException"). */
     private static String describe(Throwable e) {
-        String best = null;
+        String message = null, type = null;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
-            best = m != null && !m.isBlank() ? m : t.getClass().getSimpleName();
+            if (m != null && !m.isBlank()) message = m;
+            type = t.getClass().getSimpleName();
         }
-        return best;
+        if (message != null) return message;
+        // "UnresolvedAddressException" -> "unresolved address"
+        return type.replaceAll("(Exception|Error)$", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
     }
 
     /**
