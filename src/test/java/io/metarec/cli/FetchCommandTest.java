@@ -81,6 +81,14 @@ class FetchCommandTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> {
             byte[] body = served.get(ex.getRequestURI().getPath());
+            if (ex.getRequestURI().getPath().equals("/truncated.zip")) { // promises the whole archive, sends half, hangs up
+                byte[] whole = fixtureZip();
+                ex.sendResponseHeaders(200, whole.length);
+                ex.getResponseBody().write(whole, 0, whole.length / 2);
+                ex.getResponseBody().flush();
+                ex.getHttpContext().getServer().stop(0);
+                return;
+            }
             if (body == null) {
                 ex.sendResponseHeaders(404, -1);
             } else {
@@ -125,6 +133,27 @@ class FetchCommandTest {
         assertTrue(r.out().contains("may not be redistributed"), r.out());
         assertTrue(r.out().contains("metarec data describe " + dir), r.out());
         assertTrue(r.out().contains("3 users, 2 items, 4 ratings"), r.out());
+    }
+
+    @Test
+    void aKilledRunsTemporaryIsRemovedAndAnInterruptedDownloadLeavesNoDir() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        Path stale = tmp.resolve(".ml.tmp-" + p.pid() + "-12345"); // what a fetch killed midway leaves beside DIR
+        Files.createDirectories(stale.resolve("unpacked"));
+        Files.writeString(stale.resolve("download.zip"), "half");
+        byte[] zip = fixtureZip();
+        served.put("/ml-100k.zip", zip);
+        Path dir = tmp.resolve("ml");
+        DataCommandTest.Result r = run("data", "fetch", "movielens-100k", "--out", dir.toString(), "--url", base + "/ml-100k.zip", "--md5", md5(zip));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(List.of("ml"), siblings(), "the dead run's temporary is gone");
+
+        Path dir2 = tmp.resolve("ml2");
+        assertCleanError(run("data", "fetch", "movielens-100k", "--out", dir2.toString(), "--url", base + "/truncated.zip", "--md5", md5(zip)),
+                base + "/truncated.zip", "cannot download");
+        assertFalse(Files.exists(dir2));
+        assertEquals(List.of("ml"), siblings());
     }
 
     @Test
