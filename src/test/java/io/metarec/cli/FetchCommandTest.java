@@ -23,6 +23,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -38,9 +41,11 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class FetchCommandTest {
     @TempDir Path tmp;
+    @TempDir Path logs;
     private HttpServer server;
     private String base;
     private final Map<String, byte[]> served = new LinkedHashMap<>();
+    private final CountDownLatch halfSent = new CountDownLatch(1), release = new CountDownLatch(1);
 
     /** Invented users, movies and ratings in the ML-100K layout (u.genre and u.occupation omitted: the reader's defaults). */
     static Map<String, String> files() {
@@ -89,6 +94,20 @@ class FetchCommandTest {
                 ex.getHttpContext().getServer().stop(0);
                 return;
             }
+            if (ex.getRequestURI().getPath().equals("/slow.zip")) { // half the archive, then nothing until the test lets go
+                byte[] whole = fixtureZip();
+                ex.sendResponseHeaders(200, whole.length);
+                ex.getResponseBody().write(whole, 0, whole.length / 2);
+                ex.getResponseBody().flush();
+                halfSent.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ex.close();
+                return;
+            }
             if (body == null) {
                 ex.sendResponseHeaders(404, -1);
             } else {
@@ -99,12 +118,14 @@ class FetchCommandTest {
             }
             ex.close();
         });
+        server.setExecutor(Executors.newCachedThreadPool());
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     @AfterEach
     void stop() {
+        release.countDown();
         server.stop(0);
     }
 
@@ -154,6 +175,35 @@ class FetchCommandTest {
                 base + "/truncated.zip", "cannot download");
         assertFalse(Files.exists(dir2));
         assertEquals(List.of("ml"), siblings());
+    }
+
+    /** A child JVM fetching over an existing DIR with --force, killed (SIGKILL) mid-download: the old DIR is intact; the next fetch removes the kill's temporary. */
+    @Test
+    void killedMidDownloadLeavesTheOldDir() throws Exception {
+        byte[] zip = fixtureZip();
+        served.put("/ml-100k.zip", zip);
+        Path dir = tmp.resolve("ml");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("old.txt"), "old\n");
+        List<String> args = List.of("data", "fetch", "movielens-100k", "--out", dir.toString(), "--url", base + "/slow.zip", "--md5", md5(zip), "--force");
+        Process p = KillResumeProcessTest.start(args, logs.resolve("out"), logs.resolve("err"));
+        try {
+            assertTrue(halfSent.await(60, TimeUnit.SECONDS), "the child started downloading");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (siblings().stream().noneMatch(n -> n.startsWith(".ml.tmp-")) && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(siblings().stream().anyMatch(n -> n.startsWith(".ml.tmp-")), "the download goes to a temporary beside DIR: " + siblings());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+            release.countDown();
+        }
+        assertEquals(List.of("old.txt"), Files.list(dir).map(f -> f.getFileName().toString()).toList(), "the old DIR is intact");
+        assertEquals("old\n", Files.readString(dir.resolve("old.txt")));
+
+        DataCommandTest.Result r = run("data", "fetch", "movielens-100k", "--out", dir.toString(), "--url", base + "/ml-100k.zip", "--md5", md5(zip), "--force");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(3, Datasets.load(dir).numUsers());
+        assertEquals(List.of("ml"), siblings(), "the killed run's temporary is gone");
     }
 
     @Test
