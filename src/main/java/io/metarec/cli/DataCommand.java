@@ -33,16 +33,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-/** {@code metarec data synth | describe | split | convert}: datasets and cold-start splits. */
+/** {@code metarec data synth | describe | split | convert | fetch}: datasets and cold-start splits. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = {"Create, inspect, split and convert recommendation datasets.",
                 "A dataset is a directory: MovieLens-100K (u.data, u.user, u.item), MovieLens-1M (ratings.dat, users.dat, movies.dat) "
                         + "or the generic layout (interactions.csv, users.csv, items.csv, optional split.csv); the format is detected."},
-        subcommands = {DataCommand.Synth.class, DataCommand.Describe.class, DataCommand.Split.class, DataCommand.Convert.class})
+        subcommands = {DataCommand.Synth.class, DataCommand.Describe.class, DataCommand.Split.class, DataCommand.Convert.class, FetchCommand.class})
 public final class DataCommand implements Callable<Integer> {
 
     @Override public Integer call() {
-        System.err.println("metarec data: use one of synth, describe, split, convert (metarec data --help)");
+        System.err.println("metarec data: use one of synth, describe, split, convert, fetch (metarec data --help)");
         return 2;
     }
 
