@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
-PY=/usr/bin/python3
+PY="${PYTHON:-/usr/bin/python3}"
 [ -x "$PY" ] || PY=python3
 
 quick=() pairs=3 out="runs/compare-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -35,7 +35,7 @@ done
 if [ "$pairs" -lt 3 ]; then echo "compare.sh: --pairs must be at least 3" >&2; exit 2; fi
 
 echo "== build bench/target/benchmarks.jar" >&2
-mvn -q -B ${MVN_OFFLINE--o} -f bench/pom.xml package -DskipTests >&2
+mvn -q -B -Dstyle.color=never ${MVN_OFFLINE--o} -f bench/pom.xml package -DskipTests >&2
 
 no_torch=()
 if ! "$PY" -c 'import torch' 2>/dev/null; then
