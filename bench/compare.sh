@@ -10,7 +10,7 @@
 #    (A, B, A, B, ...), then the peak-memory runs at (100, 5);
 # 4. prints one table (bench/compare.py) ending in exactly two lines:
 #    `targets met: X/Y` and `min ratio vs fastest PyTorch: R`.
-# Full run: about 45 minutes on a 2-core machine; --quick (one thread, (20, 1) and (100, 1)): under 10.
+# Full run: about 45 minutes on a 2-core machine; --quick (one thread, (20, 1) and (100, 1)): about 6.
 # Raw results stay in DIR (default runs/compare-<UTC time>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
