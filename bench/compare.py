@@ -235,8 +235,9 @@ def summary(out_dir):
 
     rows.append(["serving p50 / p99 (adapt to 10 ratings, 5 steps, score 3,706 items)",
                  "not measured", "not measured", "not measured", "not measured", "n/a", "n/a",
-                 "p99 < 2 ms, p50 ≤ ½ PyTorch's", verdict(None, "serving: no serving benchmark in bench/ yet "
-                                                          "(nor its PyTorch twin)")])
+                 "p99 < 2 ms, p50 ≤ ½ PyTorch's", verdict(None, "serving: no benchmark of this request in bench/ "
+                                                          "(nor its PyTorch twin; bench/ServeLoad.java load-tests "
+                                                          "`metarec serve` over HTTP, a different measurement)")])
 
     rss = lambda ex: mem_a.get(("MeluMamlBench", ex, 100, 5, 1, 32), (None, None, None))[2]
     trss = lambda impl: mem_b.get(f"mem-{impl}", {}).get(("MeluMamlBench", impl, 100, 5, 1, 32), (None,) * 3)[2]
