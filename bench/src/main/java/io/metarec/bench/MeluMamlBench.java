@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Secondary results per iteration ({@link CpuClock}): {@code steps} and {@code cpuSeconds}, the
  * process's CPU time (every engine thread, GC and JIT included). Their ratio, meta-steps per
  * CPU-second, holds still on a machine shared with other work, where wall-clock steps/s do not.
+ * {@code peakRssMiB}: the fork's peak resident set at the end of each iteration (bench/compare.sh).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -66,6 +67,7 @@ public class MeluMamlBench {
                 .withExecution(LearnerConfig.Execution.valueOf(execution));
         maml = new Maml<>(MeluWorkload.model(), cfg);
         step = 0;
+        MeluMamlBench.CpuClock.resetPeakRss();
     }
 
     @Benchmark
@@ -90,5 +92,29 @@ public class MeluMamlBench {
         }
 
         public double cpuSeconds() { return (OS.getProcessCpuTime() - start) / 1e9; }
+
+        /**
+         * Restarts the kernel's peak-RSS count (Linux >= 4.0), called at the end of the trial set-up so
+         * that {@link #peakRssMiB} covers the steps (with the JVM, model and data resident), not the
+         * set-up's transients: as bench/melu_torch.py does per row. Silently nothing where refused.
+         */
+        static void resetPeakRss() {
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/self/clear_refs"), "5");
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux, or not allowed: the peak then includes the set-up
+            }
+        }
+
+        /** The fork's peak resident set so far (VmHWM of /proc/self/status), MiB; NaN where unreadable. */
+        public double peakRssMiB() {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
+                    if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux: no figure
+            }
+            return Double.NaN;
+        }
     }
 }

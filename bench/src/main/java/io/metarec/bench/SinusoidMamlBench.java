@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * One second-order MAML meta-step on the sinusoid workload of Finn et al. 2017 per invocation,
  * mirroring {@code melu_torch.py sinusoid} (RESULTS.md): MLP 1-40-40-1 ReLU, 10 support and 10
  * query points per task, meta-batch 25, one inner SGD step (α = 0.01), Adam 1e-3; a pool of 4
- * meta-batches, step i uses batch i mod 4. Score in ops/s = meta-steps/s.
+ * meta-batches, step i uses batch i mod 4. Score in ops/s = meta-steps/s; secondary results as
+ * {@link MeluMamlBench} ({@code steps}, {@code cpuSeconds}, {@code peakRssMiB}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -59,10 +60,12 @@ public class SinusoidMamlBench {
                 .withOrder(Order.SECOND_ORDER).withExecution(LearnerConfig.Execution.valueOf(execution));
         maml = new Maml<>(new MlpRegression(new int[] {1, 40, 40, 1}, Activation.RELU), cfg);
         step = 0;
+        MeluMamlBench.CpuClock.resetPeakRss();
     }
 
     @Benchmark
-    public double metaStep() {
+    public double metaStep(MeluMamlBench.CpuClock clock) {
+        clock.steps++;
         return maml.metaStep(pool.get((int) (step++ % 4))).loss();
     }
 }
