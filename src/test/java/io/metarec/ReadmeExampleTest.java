@@ -22,13 +22,13 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The README's library example, verbatim between the markers (so it compiles and runs). */
+/** The library example of docs/library.md, verbatim between the markers (so it compiles and runs). */
 class ReadmeExampleTest {
     @Test
     void libraryExampleRuns(@TempDir Path dir) throws Exception {
         Synthetic.write(SyntheticConfig.of(400, 200, 3), dir.resolve("synthetic"), false);
         Path path = dir.resolve("synthetic");
-        // README example begins
+        // docs/library.md example begins
         Dataset data = Datasets.load(path);                                  // MovieLens-100K/1M or the generic layout
         ColdStartSplit split = MeluProtocol.defaults().split(data);          // train, warm, user-cold, item-cold, user-item-cold
         Experiment exp = Experiment.of(data, split, Feedback.explicit(), 0.1, 1);
@@ -43,7 +43,7 @@ class ReadmeExampleTest {
         int[] rated = {data.itemIndex("1"), data.itemIndex("2"), data.itemIndex("3")};
         var top = Recommendations.topK(maml.learner(), enc, user, rated, new float[] {5, 2, 4}, config.innerSteps(), 5);
         top.forEach(s -> System.out.println(data.title(s.item()).orElse(data.itemId(s.item())) + "  " + s.score()));
-        // README example ends
+        // docs/library.md example ends
         assertEquals(5, top.size());
     }
 }

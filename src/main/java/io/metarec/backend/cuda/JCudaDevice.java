@@ -116,7 +116,7 @@ final class JCudaDevice implements Device {
             byte[] ptx = resource(resource);
             if (ptx == null)
                 throw new BackendUnavailableException(CUDA, "kernels missing: " + resource
-                        + " is not on the classpath (build the PTX with cmake; see notes/README-cuda.md)");
+                        + " is not on the classpath (build the PTX with cmake; see docs/backends.md)");
             CUmodule module = new CUmodule();
             r = cuModuleLoadData(module, Arrays.copyOf(ptx, ptx.length + 1)); // NUL-terminated PTX text
             if (r != CUresult.CUDA_SUCCESS)

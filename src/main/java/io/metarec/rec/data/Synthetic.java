@@ -34,7 +34,7 @@ import java.util.SplittableRandom;
  *     Q_p = 0.05 — item quality is mostly visible in the director feature; popularity 1 / (rank + 5);
  *     stars = clamp(round(r*), 1, 5); ratings per user round(LogNormal(ln median, 0.65²)) clamped to
  *     [4, min(600, items/2)] (86% within 13–100).
- * <li><b>realistic</b> (the default, calibrated to MovieLens-100K, README "Synthetic data"): μ = 3.01,
+ * <li><b>realistic</b> (the default, calibrated to MovieLens-100K, docs/data.md "Synthetic data"): μ = 3.01,
  *     b_u = 0.4 · s_u, Q_d = 0.05, Q_η = 0.4, Q_p = 0.27, where η_i and s_u are skewed(N(0, 1), κ = 0.15)
  *     (mean 0, variance 1, skewness −0.87: a long tail of bad items and harsh users, as in MovieLens)
  *     — an item's quality is mostly its own, linked to its popularity, and no feature shows it; popularity
@@ -369,7 +369,7 @@ public final class Synthetic {
     /** The SYNTHETIC.txt text: how to regenerate the dataset. */
     static String describe(SyntheticConfig c) {
         return String.format(Locale.ROOT, """
-                Synthetic recommendation dataset written by metarec (generic layout; see the README's "Synthetic data").
+                Synthetic recommendation dataset written by metarec (generic layout; see docs/data.md, "Synthetic data").
                 Regenerate with: metarec data synth --out DIR --users %d --items %d --seed %d --profile %s
                 profile=%s users=%d items=%d seed=%d groups=%d directors=%d genreWeight=%s directorWeight=%s noise=%s selection=%s medianRatings=%s
                 The hidden user groups are not part of the files.

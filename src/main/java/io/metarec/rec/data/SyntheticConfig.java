@@ -24,7 +24,7 @@ public record SyntheticConfig(int users, int items, long seed, Profile profile, 
 
     /**
      * The planted model. Both share the hidden user groups, demographics and group tastes; they differ in
-     * what an item's and a user's own identity carry (see the README's "Synthetic data").
+     * what an item's and a user's own identity carry (see docs/data.md, "Synthetic data").
      */
     public enum Profile {
         /**

@@ -102,7 +102,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         if (!ok) throw new InvalidField(field, message);
     }
 
-    /** This project's defaults (see README, "Learners": sizes from the synthetic data, the rest from ML-100K). */
+    /** This project's defaults (see docs/models.md, "Learners": sizes from the synthetic data, the rest from ML-100K). */
     public static RecConfig defaults() {
         // Outer rate 3e-4, up to 40 epochs, patience 5 (chosen on ML-100K, three splits: MAML's user-cold
         // MAE 0.780 at 1e-3, 0.773 at 3e-4, 0.769 at 1e-4 with 60 epochs; the factorised start is

@@ -99,7 +99,7 @@ class SyntheticTest {
     }
 
     /**
-     * The realistic profile against MovieLens-100K's statistics (measured on the genuine files, README "Synthetic data";
+     * The realistic profile against MovieLens-100K's statistics (measured on the genuine files, docs/data.md "Synthetic data";
      * ML-100K value in each message), with margins of a few seeds' spread.
      */
     @Test
@@ -257,7 +257,7 @@ class SyntheticTest {
         assertThrows(IllegalArgumentException.class, () -> Profile.parse("movielens"));
     }
 
-    // ------------------------------------------------------------------ the calibration statistics (README "Synthetic data")
+    // ------------------------------------------------------------------ the calibration statistics (docs/data.md "Synthetic data")
 
     static void assertBetween(double v, double lo, double hi, String what) {
         assertTrue(v >= lo && v <= hi, what + ": " + v + " not within " + lo + "–" + hi);
