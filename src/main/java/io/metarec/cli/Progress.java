@@ -43,8 +43,12 @@ class Progress implements RecTrainer.Listener, AutoCloseable {
     /**
      * Whether stderr is a terminal: the JVM sees a terminal ({@link java.io.Console#isTerminal})
      * and, where /proc tells, file descriptor 2 is a tty (not redirected to a file or a pipe).
+     * The launcher passes {@code -Dmetarec.stderr.tty}: it filters the JVM's stderr through a pipe
+     * (to drop the incubator warning), so only it knows whether the user's stderr is a terminal.
      */
     static boolean stderrIsTerminal() {
+        String told = System.getProperty("metarec.stderr.tty");
+        if (told != null) return Boolean.parseBoolean(told);
         java.io.Console c = System.console();
         if (c == null || !c.isTerminal()) return false;
         try {

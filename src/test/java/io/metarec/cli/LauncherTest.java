@@ -1,0 +1,88 @@
+package io.metarec.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./metarec} launcher as a user meets it: no JVM incubator warning on stderr, the CLI's
+ * own error line and exit code passed through unchanged, output in order (the error arrives before
+ * the launcher exits), and SIGTERM to the launcher stops the JVM. Runs the classes under test
+ * through {@code METAREC_CLASSPATH}, so no jar (and no Maven build inside the test) is needed.
+ */
+class LauncherTest {
+    private static final Path LAUNCHER = Path.of("metarec").toAbsolutePath();
+
+    private record Run(int exit, String out, String err) {}
+
+    private static ProcessBuilder launcher(Map<String, String> env, String... args) {
+        Assumptions.assumeTrue(Files.isExecutable(LAUNCHER), "no executable ./metarec in " + LAUNCHER.getParent());
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "the launcher needs bash");
+        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("METAREC_CLASSPATH", System.getProperty("java.class.path"));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    private static Run run(Map<String, String> env, Path dir, String... args) throws Exception {
+        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
+        Process p = launcher(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+        // The launcher waits for its stderr filter: everything is in the file once it has exited.
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test void noIncubatorWarningAndTheCliOutputUnchanged(@TempDir Path dir) throws Exception {
+        Run info = run(Map.of(), dir, "info");
+        assertEquals(0, info.exit(), info.err());
+        assertTrue(info.out().startsWith("metarec"), info.out());
+        assertFalse(info.err().contains("incubator"), "stderr: " + info.err());
+
+        Run bad = run(Map.of(), dir, "info", "--no-such-flag");
+        assertEquals(2, bad.exit());
+        List<String> lines = bad.err().lines().toList();
+        assertEquals(1, lines.size(), "one error line, got: " + bad.err());
+        assertTrue(lines.get(0).startsWith("metarec info: ") && lines.get(0).contains("--no-such-flag"), lines.get(0));
+    }
+
+    @Test void theWarningIsKeptOnRequest(@TempDir Path dir) throws Exception {
+        Run info = run(Map.of("METAREC_KEEP_JVM_WARNINGS", "1"), dir, "info");
+        assertEquals(0, info.exit());
+        assertTrue(info.err().contains("WARNING: Using incubator modules: jdk.incubator.vector"), info.err());
+    }
+
+    @Test void sigtermToTheLauncherStopsTheJvm(@TempDir Path dir) throws Exception {
+        // A long sinusoid meta-training: still running when signalled.
+        Process p = launcher(Map.of(), "sinusoid", "--algo", "maml", "--iterations", "1000000", "--quiet")
+                .redirectOutput(dir.resolve("o").toFile()).redirectError(dir.resolve("e").toFile()).start();
+        List<ProcessHandle> jvm = List.of();
+        for (int i = 0; i < 300 && jvm.isEmpty(); i++) {   // up to 30 s for the JVM to start
+            Thread.sleep(100);
+            jvm = p.toHandle().children().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
+        }
+        assertFalse(jvm.isEmpty(), "no JVM under the launcher; stderr: " + read(dir.resolve("e")));
+        assertTrue(p.isAlive(), "the command ended before the signal; stderr: " + read(dir.resolve("e")));
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launcher still running after SIGTERM");
+        ProcessHandle child = jvm.get(0);
+        assertTrue(child.onExit().get(30, TimeUnit.SECONDS) != null && !child.isAlive(), "the JVM outlived its launcher");
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p) : "";
+    }
+}
