@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code ./metarec} launcher as a user meets it: no JVM incubator warning on stderr, the CLI's
  * own error line and exit code passed through unchanged, output in order (the error arrives before
- * the launcher exits), and SIGTERM to the launcher stops the JVM. Runs the classes under test
+ * the launcher exits), and SIGTERM or SIGINT (Ctrl-C) to the launcher stops the JVM. Runs the classes under test
  * through {@code METAREC_CLASSPATH}, so no jar (and no Maven build inside the test) is needed.
  */
 class LauncherTest {
@@ -65,7 +65,9 @@ class LauncherTest {
         assertTrue(info.err().contains("WARNING: Using incubator modules: jdk.incubator.vector"), info.err());
     }
 
-    @Test void sigtermToTheLauncherStopsTheJvm(@TempDir Path dir) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"TERM, 143", "INT, 130"})
+    void aSignalToTheLauncherStopsTheJvm(String signal, int expectedExit, @TempDir Path dir) throws Exception {
         // A long sinusoid meta-training: still running when signalled.
         Process p = launcher(Map.of(), "sinusoid", "--algo", "maml", "--iterations", "1000000", "--quiet")
                 .redirectOutput(dir.resolve("o").toFile()).redirectError(dir.resolve("e").toFile()).start();
@@ -76,8 +78,9 @@ class LauncherTest {
         }
         assertFalse(jvm.isEmpty(), "no JVM under the launcher; stderr: " + read(dir.resolve("e")));
         assertTrue(p.isAlive(), "the command ended before the signal; stderr: " + read(dir.resolve("e")));
-        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launcher still running after SIGTERM");
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launcher still running after SIG" + signal);
+        assertEquals(expectedExit, p.exitValue());
         ProcessHandle child = jvm.get(0);
         assertTrue(child.onExit().get(30, TimeUnit.SECONDS) != null && !child.isAlive(), "the JVM outlived its launcher");
     }
