@@ -87,6 +87,12 @@ def plan(quick):
     return jmh, torch, mem_jmh, mem_torch
 
 
+def serve_plan(quick):
+    """The serving request (ServeBench / melu_torch.py serve), run in every pair: JMH args, PyTorch args."""
+    timing = ["-wi", "6", "-w", "2", "-i", "3" if quick else "5", "-r", "2"]
+    return ["ServeBench", *timing], ["serve", "--requests", "1000" if quick else "3000", "--warmup-s", "5"]
+
+
 def run_torch(args, path):
     print("/usr/bin/python3 bench/melu_torch.py " + " ".join(args), file=sys.stderr, flush=True)
     with open(path, "w") as f:
@@ -99,12 +105,15 @@ def run_all(a):
     json.dump({"quick": a.quick, "pairs": a.pairs, "no_torch": a.no_torch}, open(os.path.join(a.out, "meta.json"), "w"))
     for i in range(1, a.pairs + 1):
         print(f"== pair {i}/{a.pairs}: A = metarec (JMH)", file=sys.stderr, flush=True)
+        serve_jmh, serve_torch = serve_plan(a.quick)
         for name, args in jmh:
             ab.run(JAR, args, os.path.join(a.out, f"a{i}-{name}.json"))
+        ab.run(JAR, serve_jmh, os.path.join(a.out, f"a{i}-serve.json"))
         if not a.no_torch:
             print(f"== pair {i}/{a.pairs}: B = PyTorch", file=sys.stderr, flush=True)
             for name, _, args in torch:
                 run_torch(args, os.path.join(a.out, f"b{i}-{name}.md"))
+            run_torch(serve_torch, os.path.join(a.out, f"b{i}-serve.md"))
     print("== memory: (100, 5) in fresh processes", file=sys.stderr, flush=True)
     ab.run(JAR, mem_jmh, os.path.join(a.out, "mem-a.json"))
     if not a.no_torch:
@@ -146,6 +155,22 @@ def load_torch(path, meta_batch):
         wall, gflop, cpu, rss = float(c[-9]), float(c[-5]), float(c[-2]), float(c[-1])
         out[key] = (cpu, wall, rss, gflop)
     return out
+
+
+def load_serving(out_dir, i, torch_ok):
+    """(metarec p50, p99), (PyTorch p50, p99) in ms for pair i; None where a run is missing (an older run)."""
+    a = b = None
+    path = os.path.join(out_dir, f"a{i}-serve.json")
+    if os.path.exists(path):
+        pct = json.load(open(path))[0]["primaryMetric"]["scorePercentiles"]
+        a = (pct["50.0"], pct["99.0"])
+    path = os.path.join(out_dir, f"b{i}-serve.md")
+    if torch_ok and os.path.exists(path):
+        for line in open(path):
+            c = [x.strip() for x in line.strip().strip("|").split("|")]
+            if len(c) == 6 and c[0].isdigit():
+                b = (float(c[1]), float(c[3]))
+    return a, b
 
 
 def load(out_dir):
@@ -233,11 +258,27 @@ def summary(out_dir):
         rows.append([name + f" [{unit}]", fmt(med(per_task)), fmt(med(stacked)), fmt(med(loop)), fmt(med(batched)),
                      bb, f"{100 * share:.0f}%" if share else "n/a", target, ok_s])
 
-    rows.append(["serving p50 / p99 (adapt to 10 ratings, 5 steps, score 3,706 items)",
-                 "not measured", "not measured", "not measured", "not measured", "n/a", "n/a",
-                 "p99 < 2 ms, p50 ≤ ½ PyTorch's", verdict(None, "serving: no benchmark of this request in bench/ "
-                                                          "(nor its PyTorch twin; bench/ServeLoad.java load-tests "
-                                                          "`metarec serve` over HTTP, a different measurement)")])
+    # Serving: one request at a time, one thread; latency in ms (lower is better), so the speed ratio
+    # is PyTorch's p50 ÷ metarec's.
+    serving = [load_serving(out_dir, i, torch_ok) for i in range(1, meta["pairs"] + 1)]
+    sa = [a for a, _ in serving if a]
+    sb = [b for _, b in serving if b]
+    sr = [b[0] / a[0] for a, b in serving if a and b]
+    a50, a99 = med([x[0] for x in sa]), med([x[1] for x in sa])
+    b50, b99 = med([x[0] for x in sb]), med([x[1] for x in sb])
+    if a50 is None:
+        ok = None
+    elif b50 is None:
+        ok = False if a99 >= 2 else None
+    else:
+        ok = a99 < 2 and a50 <= b50 / 2
+    if sr:
+        ratios.append(statistics.median(sr))
+    pair_fmt = lambda p50, p99: "n/a" if p50 is None else f"{p50:.2f} / {p99:.2f}"
+    rows.append(["serving p50 / p99 ms (adapt to 10 ratings, 5 steps, score 3,706 items; 1 thread)",
+                 pair_fmt(a50, a99), "—", pair_fmt(b50, b99), "—",
+                 f"{statistics.median(sr):.2f} ({min(sr):.2f}–{max(sr):.2f})" if sr else "n/a", "n/a",
+                 "p99 < 2 ms, p50 ≤ ½ PyTorch's", verdict(ok, "serving (no ServeBench run, or PyTorch missing)")])
 
     rss = lambda ex: mem_a.get(("MeluMamlBench", ex, 100, 5, 1, 32), (None, None, None))[2]
     trss = lambda impl: mem_b.get(f"mem-{impl}", {}).get(("MeluMamlBench", impl, 100, 5, 1, 32), (None,) * 3)[2]
@@ -259,7 +300,8 @@ def summary(out_dir):
     print()
     if not torch_ok:
         print(f"PyTorch: n/a ({meta['no_torch']}); targets that need it are not checkable.")
-    print("best ÷ best: per pair, best metarec mode ÷ fastest PyTorch variant; median (min–max). Roofline share: "
+    print("best ÷ best: per pair, best metarec mode ÷ fastest PyTorch variant (serving: PyTorch p50 ÷ metarec p50); "
+          "median (min–max). Roofline share: "
           f"matmul floor ({', '.join(f'{k}: {v}' for k, v in MATMUL_GFLOP.items())} GFLOP/step at meta-batch 32; "
           f"issue 10) × speed ÷ {PEAK_GFLOPS_PER_CORE} GFLOP/s per core.")
     if unchecked:

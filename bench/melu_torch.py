@@ -13,6 +13,7 @@ Workloads are defined in RESULTS.md. Run with Debian's torch 1.13:
     /usr/bin/python3 melu_torch.py reptile [--adapt all|fc]
     /usr/bin/python3 melu_torch.py sinusoid
     /usr/bin/python3 melu_torch.py overhead
+    /usr/bin/python3 melu_torch.py serve [--requests N]
 Each prints one markdown table row per configuration (steps/s: median, min, max, plus the
 profiler's matmul FLOP count of one extra, untimed step).
 """
@@ -294,6 +295,55 @@ def sinusoid_stepper(args):
     return step_loop if args.impl == "loop" else step_batched
 
 
+# ----------------------------------------------------------------------------- serving
+CATALOGUE, RATINGS, SERVE_STEPS, TOP_K, SERVE_USERS = 3706, 10, 5, 10, 64
+
+
+def serve(args):
+    """Twin of bench/ServeBench.java: a new user with 10 ratings, the head adapted in 5 SGD steps
+    (first order: autograd.grad without create_graph), then the 3,706-item catalogue scored without
+    a graph and the top 10 taken. One thread. Prints the latency percentiles in milliseconds."""
+    torch.set_num_threads(1)
+    model = MeLU("bag")
+    g = torch.Generator().manual_seed(1)
+    items, _ = make_rows(g, 1, CATALOGUE, "bag")
+    items = {k: v[0] for k, v in items.items() if k not in USER_VOCAB}
+    xs, ys = make_rows(g, SERVE_USERS, RATINGS, "bag")
+    users = [{f: xs[f][u, :1] for f in USER_VOCAB} for u in range(SERVE_USERS)]
+    catalogues = [dict(items, **{f: users[u][f].expand(CATALOGUE).contiguous() for f in USER_VOCAB})
+                  for u in range(SERVE_USERS)]
+    supports = [({k: v[u] for k, v in xs.items()}, ys[u]) for u in range(SERVE_USERS)]
+    lr = 5e-3
+
+    def request(i):
+        u = i % SERVE_USERS
+        x, y = supports[u]
+        fast = model.head_params()
+        h = model.embed(x).detach()  # MeLU's local update adapts the head only
+        for _ in range(SERVE_STEPS):
+            grads = torch.autograd.grad((head(h, fast) - y).pow(2).mean(), fast)
+            fast = [w - lr * gr for w, gr in zip(fast, grads)]
+        with torch.no_grad():
+            scores = head(model.embed(catalogues[u]), [w.detach() for w in fast])
+            return torch.topk(scores, TOP_K).indices[0].item()
+
+    t0, n = time.perf_counter(), 0
+    while n < 50 or time.perf_counter() - t0 < args.warmup_s:
+        request(n)
+        n += 1
+    lat = []
+    was_reset = reset_peak_rss()
+    for i in range(args.requests):
+        t = time.perf_counter()
+        request(n + i)
+        lat.append((time.perf_counter() - t) * 1e3)
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+    print("| requests | p50 ms | p90 ms | p99 ms | mean ms | peak RSS MiB |\n|---|---|---|---|---|---|")
+    print(f"| {len(lat)} | {q(0.5):.3f} | {q(0.9):.3f} | {q(0.99):.3f} | {statistics.mean(lat):.3f} "
+          f"| {peak_rss_mib(was_reset):.0f} |", flush=True)
+
+
 # ----------------------------------------------------------------------------- harness
 def bench(step, reps, min_rep_s, warmup_s):
     """Warm up >= warmup_s (and >= 3 steps), then `reps` timed repetitions of a fixed
@@ -416,6 +466,8 @@ def run(args):
                 measure(f"{impl} | {th}", sinusoid_stepper(args), t)
     elif args.cmd == "overhead":
         overhead()
+    elif args.cmd == "serve":
+        serve(args)
     else:
         check()
 
@@ -473,7 +525,8 @@ def check():
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("cmd", choices=["maml", "reptile", "sinusoid", "overhead", "check"])
+    p.add_argument("cmd", choices=["maml", "reptile", "sinusoid", "overhead", "serve", "check"])
+    p.add_argument("--requests", type=int, default=2000, help="serve only: timed requests")
     p.add_argument("--impl", choices=["loop", "batched"], default="loop")
     p.add_argument("--impls", nargs="+", default=["loop", "batched"], help="sinusoid only")
     p.add_argument("--emb", choices=["bag", "dense"], default="bag")

@@ -43,7 +43,7 @@ public final class MeluWorkload {
         SplittableRandom r = new SplittableRandom(0);
         List<Task<Examples>> pool = new ArrayList<>();
         for (int t = 0; t < 2 * metaBatch; t++) {
-            int[] user = {r.nextInt(2), r.nextInt(7), r.nextInt(21), r.nextInt(3402)};
+            int[] user = user(r);
             pool.add(new Task<>(rows(r, support, user), rows(r, QUERY, user)));
         }
         return pool;
@@ -55,19 +55,58 @@ public final class MeluWorkload {
         return pool.subList(m * b, m * b + m);
     }
 
-    private static Examples rows(SplittableRandom r, int n, int[] user) {
+    /** A user's four ids (gender, age, occupation, zipcode), uniform. */
+    public static int[] user(SplittableRandom r) {
+        return new int[] {r.nextInt(2), r.nextInt(7), r.nextInt(21), r.nextInt(3402)};
+    }
+
+    /** {@code n} items' features, one row each: rate, 2 genres, director, 3 actors (drawn as {@link #rows} does). */
+    public static int[][] itemRows(SplittableRandom r, int n) {
+        int[][] items = new int[n][7];
+        for (int[] it : items) {
+            it[0] = r.nextInt(6);
+            distinct(r, 25, it, 1, 2);
+            it[3] = r.nextInt(2186);
+            distinct(r, 8030, it, 4, 3);
+        }
+        return items;
+    }
+
+    /** Rows pairing each of {@code items} with {@code user}, targets 0: a catalogue to score for that user. */
+    public static Examples rowsOf(int[][] items, int[] user) {
+        int n = items.length;
         int[] rate = new int[n], genre = new int[2 * n], director = new int[n], actor = new int[3 * n];
-        int[] og = new int[n + 1], od = new int[n + 1], oa = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            rate[i] = items[i][0];
+            genre[2 * i] = items[i][1];
+            genre[2 * i + 1] = items[i][2];
+            director[i] = items[i][3];
+            System.arraycopy(items[i], 4, actor, 3 * i, 3);
+        }
+        return examples(rate, genre, director, actor, user, new float[n]);
+    }
+
+    /** {@code n} rows for one user: random items, ratings uniform in 1..5. */
+    public static Examples rows(SplittableRandom r, int n, int[] user) {
+        int[] rate = new int[n], genre = new int[2 * n], director = new int[n], actor = new int[3 * n];
         float[] y = new float[n];
         for (int i = 0; i < n; i++) {
             rate[i] = r.nextInt(6);
             distinct(r, 25, genre, 2 * i, 2);
             director[i] = r.nextInt(2186);
             distinct(r, 8030, actor, 3 * i, 3);
+            y[i] = 1 + r.nextInt(5);
+        }
+        return examples(rate, genre, director, actor, user, y);
+    }
+
+    private static Examples examples(int[] rate, int[] genre, int[] director, int[] actor, int[] user, float[] y) {
+        int n = rate.length;
+        int[] og = new int[n + 1], od = new int[n + 1], oa = new int[n + 1];
+        for (int i = 0; i < n; i++) {
             og[i + 1] = 2 * (i + 1);
             od[i + 1] = i + 1;
             oa[i + 1] = 3 * (i + 1);
-            y[i] = 1 + r.nextInt(5);
         }
         List<Examples.FieldIds> f = new ArrayList<>();
         f.add(new Examples.FieldIds(Indices.wrap(rate), null));
