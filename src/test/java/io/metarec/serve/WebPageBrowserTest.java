@@ -285,6 +285,7 @@ class WebPageBrowserTest {
         assertShows(firstApi, first);
         assertTrue(byId("adapted").getText().startsWith("Adapted to your 3 ratings in "), byId("adapted").getText());
         for (Shown s : first) assertFalse(ratings.containsKey(s.id()), "rated movies are left out: " + s);
+        assertTrue(byId("score-note").isDisplayed(), "what the scores are");
 
         // change the ratings (flip the first two, from the ratings list) and add one from the recommendations
         String top = first.getFirst().id();
@@ -308,6 +309,7 @@ class WebPageBrowserTest {
         assertEquals(List.of(), recommend(), "no list under an error");
         WebElement error = byId("error");
         assertTrue(error.isDisplayed());
+        assertFalse(byId("score-note").isDisplayed());
         var apiError = post(port, "/v1/recommend", "{\"k\":0}");
         assertEquals(400, apiError.status());
         assertEquals("k", error.findElement(By.cssSelector(".field")).getText());
