@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
 
 /** Serves a saved model over HTTP/JSON until the process is stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a saved model over HTTP/JSON: POST /v1/recommend, POST /v1/recommend/batch, GET /v1/items/{id},",
-                "GET /healthz, GET /metrics (Prometheus), POST /v1/admin/reload (re-read the model file without downtime)."})
+        description = {"Serve a saved model over HTTP/JSON: POST /v1/recommend, POST /v1/recommend/batch, GET /v1/items?query=Q&limit=N",
+                "(search the catalogue), GET /v1/items/{id}, GET /healthz, GET /metrics (Prometheus), POST /v1/admin/reload (re-read",
+                "the model file without downtime); and a web page at / to pick and rate a few movies and see the adapted top-k."})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "a model written by train (re-read on POST /v1/admin/reload)")
     Path model;
@@ -68,7 +69,7 @@ public final class ServeCommand implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }));
-        System.out.println("metarec serve: " + model + " on http://" + bind + ":" + server.port() + " (" + n + " adapting at once; Ctrl-C stops)");
+        System.out.println("metarec serve: " + model + " on http://" + bind + ":" + server.port() + "/ (the web page; " + n + " adapting at once; Ctrl-C stops)");
         stopped.await();
         return 0;
     }

@@ -24,6 +24,9 @@ final class Api {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ItemInfo(String id, String title, Map<String, List<String>> features) {}
 
+    /** A page of the catalogue: the matching items (id and title) and how many match in all. */
+    record Catalogue(List<ItemInfo> items, int total) {}
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Error(String error, String field) {}
 

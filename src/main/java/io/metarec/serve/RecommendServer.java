@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,6 +41,8 @@ public final class RecommendServer implements AutoCloseable {
         UserRecommender load(Path file) throws IOException;
     }
 
+    /** Catalogue entries per page when a request names no limit. */
+    static final int DEFAULT_LIMIT = 20;
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
     private final HttpServer http;
@@ -50,6 +53,7 @@ public final class RecommendServer implements AutoCloseable {
     private final Semaphore compute;
     private final Limits limits;
     private final Metrics metrics = new Metrics();
+    private final WebPage page = WebPage.load();
 
     private RecommendServer(Path file, Loader loader, InetSocketAddress address, int threads, Limits limits) throws IOException {
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
@@ -128,7 +132,7 @@ public final class RecommendServer implements AutoCloseable {
     /** The route a path belongs to: the metrics label, so ids in paths cannot grow the label set. */
     static String endpoint(String path) {
         return switch (path) {
-            case "/v1/recommend", "/v1/recommend/batch", "/v1/admin/reload", "/healthz", "/metrics" -> path;
+            case "/", "/v1/items", "/v1/recommend", "/v1/recommend/batch", "/v1/admin/reload", "/healthz", "/metrics" -> path;
             default -> path.startsWith("/v1/items/") ? "/v1/items/{id}" : "other";
         };
     }
@@ -137,15 +141,17 @@ public final class RecommendServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         String allowed = switch (endpoint) {
             case "/v1/recommend", "/v1/recommend/batch", "/v1/admin/reload" -> "POST";
-            case "/healthz", "/metrics", "/v1/items/{id}" -> "GET";
+            case "/", "/v1/items", "/healthz", "/metrics", "/v1/items/{id}" -> "GET";
             default -> throw new ApiException(404, null, "no such endpoint: " + path);
         };
         if (!allowed.equals(method)) {
             ex.getResponseHeaders().set("Allow", allowed);
             throw new ApiException(405, null, method + " is not allowed on " + endpoint + "; use " + allowed);
         }
+        if (endpoint.equals("/")) return page(ex);
         ServedModel m = model.get(); // once: the whole request runs on this model, whatever a reload does
         return switch (endpoint) {
+            case "/v1/items" -> json(200, catalogue(m, ex.getRequestURI().getRawQuery()));
             case "/v1/recommend" -> json(200, recommend(m, new RequestParser(m, limits).user(body(ex), "")));
             case "/v1/recommend/batch" -> json(200, batch(m, new RequestParser(m, limits).batch(body(ex))));
             // the decoded path: %-escapes resolved, a '+' kept (it is no space in a path)
@@ -182,6 +188,28 @@ public final class RecommendServer implements AutoCloseable {
             for (Future<Api.Recommendation> f : futures) out.add(io.metarec.util.Futures.await(f, "during a batch"));
             return new Api.BatchResult(out);
         }
+    }
+
+    /** The web page, with the headers that keep it self-contained (see {@link WebPage}). */
+    private Response page(HttpExchange ex) {
+        var h = ex.getResponseHeaders();
+        h.set("Content-Security-Policy", page.contentSecurityPolicy);
+        h.set("Referrer-Policy", "no-referrer");
+        h.set("Cache-Control", "no-cache");
+        return new Response(200, WebPage.CONTENT_TYPE, page.html);
+    }
+
+    /** {@code GET /v1/items?query=…&limit=…}: titles matching the query, the most rated first, at most {@code limit} (≤ max k). */
+    private Api.Catalogue catalogue(ServedModel m, String rawQuery) {
+        Map<String, String> p = RequestParser.parameters(rawQuery, Set.of("query", "limit"));
+        String query = p.getOrDefault("query", "");
+        if (query.length() > Catalogue.MAX_QUERY)
+            throw ApiException.badRequest("query", "'query' is " + query.length() + " characters long; at most " + Catalogue.MAX_QUERY);
+        int limit = RequestParser.positive(p, "limit", limits.maxK(), Math.min(DEFAULT_LIMIT, limits.maxK()));
+        Catalogue.Page found = m.catalogue().search(query, limit);
+        List<Api.ItemInfo> items = new ArrayList<>(found.items().size());
+        for (int i : found.items()) items.add(new Api.ItemInfo(m.recommender().model().itemIds().get(i), m.recommender().model().title(i), null));
+        return new Api.Catalogue(items, found.total());
     }
 
     private static Api.ItemInfo item(ServedModel m, String id) {
@@ -236,6 +264,7 @@ public final class RecommendServer implements AutoCloseable {
     private static void send(HttpExchange ex, Response r) {
         try (ex) {
             ex.getResponseHeaders().set("Content-Type", r.contentType);
+            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff"); // a browser takes each body as its declared type
             ex.sendResponseHeaders(r.status, r.body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(r.body);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.model.FeatureEncoder;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -131,6 +133,52 @@ final class RequestParser {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(at, e.getMessage());
         }
+    }
+
+    /**
+     * A URL query string ({@code a=1&b=x%20y}, raw) as parameters, strict as the JSON: a parameter
+     * not in {@code known}, one given twice, or a malformed %-escape is a 400 naming it.
+     */
+    static Map<String, String> parameters(String rawQuery, Set<String> known) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) return out;
+        for (String pair : rawQuery.split("&", -1)) {
+            if (pair.isEmpty()) continue; // "a=1&&b=2", a trailing '&'
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq), null);
+            if (!known.contains(name))
+                throw ApiException.badRequest(clip(name), "unknown parameter '" + clip(name) + "'; expected " + known.stream().sorted().toList());
+            String value = decode(eq < 0 ? "" : pair.substring(eq + 1), name);
+            if (out.put(name, value) != null) throw ApiException.badRequest(name, "parameter '" + name + "' is given twice");
+        }
+        return out;
+    }
+
+    /** A client's text quoted in an error, cut to a readable length. */
+    static String clip(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    private static String decode(String s, String field) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(field, "malformed %-escape in the query string: " + e.getMessage());
+        }
+    }
+
+    /** An integer parameter in 1..max, or {@code absent} when not given. */
+    static int positive(Map<String, String> params, String name, int max, int absent) {
+        String v = params.get(name);
+        if (v == null) return absent;
+        int n;
+        try {
+            n = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > max) throw ApiException.badRequest(name, "'" + name + "' must be an integer in 1.." + max + ", got '" + clip(v) + "'");
+        return n;
     }
 
     private static void requireObject(JsonNode n, String field) {

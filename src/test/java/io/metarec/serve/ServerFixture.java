@@ -11,8 +11,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** Tiny models trained through the CLI on the embedded synthetic data, and an HTTP client for a server under test. */
 final class ServerFixture {
@@ -23,8 +29,35 @@ final class ServerFixture {
 
     /** Writes the synthetic dataset to {@code dir}/data. */
     static Path data(Path dir) throws IOException {
+        return data(dir, 300);
+    }
+
+    /** The synthetic dataset with {@code users} users (fewer train faster) and 200 items. */
+    static Path data(Path dir, int users) throws IOException {
         Path data = dir.resolve("data");
-        Synthetic.write(SyntheticConfig.of(300, 200, 7), data, false);
+        Synthetic.write(SyntheticConfig.of(users, 200, 7), data, false);
+        return data;
+    }
+
+    /**
+     * The synthetic dataset with some items retitled ({@code id → title}; any text, written as a
+     * quoted CSV field): titles a page must show as text, never as markup.
+     */
+    static Path data(Path dir, int users, Map<String, String> titles) throws IOException {
+        Path data = data(dir, users);
+        Path items = data.resolve("items.csv");
+        List<String> lines = new ArrayList<>(Files.readAllLines(items));
+        Set<String> done = new HashSet<>();
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int idEnd = line.indexOf(','), titleEnd = line.indexOf(',', idEnd + 1); // synthetic titles hold no comma
+            String title = titles.get(line.substring(0, idEnd));
+            if (title == null) continue;
+            lines.set(i, line.substring(0, idEnd + 1) + '"' + title.replace("\"", "\"\"") + '"' + line.substring(titleEnd));
+            done.add(line.substring(0, idEnd));
+        }
+        if (!done.equals(titles.keySet())) throw new IllegalArgumentException("no such items: " + titles.keySet() + " vs " + done);
+        Files.write(items, lines);
         return data;
     }
 

@@ -87,6 +87,11 @@ public final class SavedModel {
         return config.feedback().implicit() || itemCounts == null ? null : new RarityShrink(itemCounts, meanRating, kappa);
     }
 
+    /** How many training ratings the item had, or −1 when the file lacks the counts (an older file). */
+    public int trainingCount(int item) {
+        return itemCounts == null ? -1 : itemCounts[item];
+    }
+
     /** Training summary and dataset description recorded at save time. */
     public JsonNode info() { return info; }
 
