@@ -47,6 +47,8 @@ public final class CudaBackend implements Backend {
     public static synchronized CudaBackend create() {
         if (instance != null) return instance;
         if (failure != null) throw failure;
+        String missing = JCudaDependency.driverMissing(); // JCuda is optional: say which artifact to add
+        if (missing != null) throw failure = new BackendUnavailableException("cuda", missing);
         try {
             instance = new CudaBackend(JCudaDevice.open());
             return instance;

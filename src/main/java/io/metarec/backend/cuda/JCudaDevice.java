@@ -134,20 +134,22 @@ final class JCudaDevice implements Device {
         }
 
         cublasHandle blas = null;
-        String blasUnavailable = null;
-        try {
-            JCublas2.setExceptionsEnabled(false);
-            cublasHandle h = new cublasHandle();
-            int st = JCublas2.cublasCreate(h);
-            if (st != cublasStatus.CUBLAS_STATUS_SUCCESS) {
-                blasUnavailable = "cublasCreate: " + cublasStatus.stringFor(st);
-            } else {
-                checkBlas(JCublas2.cublasSetStream(h, new cudaStream_t(stream)), "cublasSetStream");
-                checkBlas(JCublas2.cublasSetMathMode(h, cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode"); // FP32, no TF32
-                blas = h;
+        String blasUnavailable = JCudaDependency.blasMissing(); // JCublas is optional too: then our GEMM kernel
+        if (blasUnavailable == null) {
+            try {
+                JCublas2.setExceptionsEnabled(false);
+                cublasHandle h = new cublasHandle();
+                int st = JCublas2.cublasCreate(h);
+                if (st != cublasStatus.CUBLAS_STATUS_SUCCESS) {
+                    blasUnavailable = "cublasCreate: " + cublasStatus.stringFor(st);
+                } else {
+                    checkBlas(JCublas2.cublasSetStream(h, new cudaStream_t(stream)), "cublasSetStream");
+                    checkBlas(JCublas2.cublasSetMathMode(h, cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode"); // FP32, no TF32
+                    blas = h;
+                }
+            } catch (LinkageError e) {
+                blasUnavailable = blasLoadFailure(e);
             }
-        } catch (LinkageError e) {
-            blasUnavailable = blasLoadFailure(e);
         }
 
         String description = String.format(Locale.ROOT, "%s, compute capability %d.%d, %d SMs, %.1f GiB, driver %s",
@@ -315,6 +317,8 @@ final class JCudaDevice implements Device {
     /** Why JCuda's driver binding did not load, from the error and its causes (JCuda nests them in the message). */
     static String driverLoadFailure(Throwable e) {
         String all = chainText(e);
+        if (all.contains("No resource found with name '/lib/libJCudaDriver"))
+            return "JCuda's native library is not on the classpath: add " + JCudaDependency.DRIVER_NATIVES;
         if (all.contains("libcuda.so")) return "no NVIDIA driver (libcuda.so.1)";
         Matcher m = MISSING_LIBRARY.matcher(all);
         if (m.find()) return "JCuda's native library needs " + m.group(1) + ", which is not installed";
@@ -323,7 +327,10 @@ final class JCudaDevice implements Device {
 
     /** Why JCublas did not load (typically: no libcuda 12 cuBLAS on a CUDA-13-only machine). */
     static String blasLoadFailure(Throwable e) {
-        Matcher m = MISSING_LIBRARY.matcher(chainText(e));
+        String all = chainText(e);
+        if (all.contains("No resource found with name '/lib/libJCublas"))
+            return "JCublas's native library is not on the classpath (add " + JCudaDependency.BLAS_NATIVES + ")";
+        Matcher m = MISSING_LIBRARY.matcher(all);
         if (m.find()) return m.group(1) + " not found (JCublas 12.6 links the CUDA 12 cuBLAS; add its directory to LD_LIBRARY_PATH to use it)";
         return "JCublas failed to load: " + firstLine(e);
     }
