@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -52,10 +51,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * local repository, and sees the user's local repository as a {@code file://} remote repository
  * (allowed offline by {@code -Daether.offline.protocols=file}) from which it copies the third-party
  * artifacts and the plugins it needs; {@code -s}/{@code -gs} point at an empty settings file so that
- * no mirror of the user's redirects it. The consumer's plugins are the versions this pom uses, so a
- * machine that has built metarec once has them all. The resolved runtime classpath comes from the
- * consumer jar's manifest ({@code addClasspath}, repository layout): the same list a consumer's
- * executable jar would carry, read without the dependency plugin (not resolvable offline here).
+ * no mirror of the user's redirects it. The consumer's plugins are the versions this pom uses, and it
+ * runs only {@code compile}, whose plugins this build has just used, so even a machine that has only
+ * run {@code mvn test} (CI) has them all. The resolved classpath is the one the compiler was given
+ * (Maven's {@code -X} log), read without the dependency plugin (not resolvable offline here).
  *
  * <p>Skipped only where {@code mvn} is not on the PATH. 10 to 25 s, by the machine's load: Maven 4 to 10 s, the consumer's run 5 to 13 s.
  */
@@ -152,28 +151,27 @@ class ConsumerProjectTest {
         Path settings = tmp.resolve("settings.xml");
         Files.writeString(settings, "<settings/>\n");
 
-        // 3. Resolve, compile and package it with Maven, offline.
+        // 3. Resolve and compile it with Maven, offline. Only `compile`: its plugins (resources, compiler)
+        // are the ones this build has just used, so they are in the user's cache even on a machine that
+        // only ever ran `mvn test` (CI); the jar plugin of `package` might not be.
         Path mvnLog = tmp.resolve("mvn.log");
-        List<String> cmd = List.of(mvn.toString(), "-B", "-o", "-Daether.offline.protocols=file", "-s", settings.toString(),
-                "-gs", settings.toString(), "-Dmaven.repo.local=" + local, "-DskipTests", "package");
+        List<String> cmd = List.of(mvn.toString(), "-B", "-X", "-o", "-Daether.offline.protocols=file", "-s", settings.toString(),
+                "-gs", settings.toString(), "-Dmaven.repo.local=" + local, "compile");
         long t0 = System.nanoTime();
         int rc = run(cmd, project, Map.of("JAVA_HOME", System.getProperty("java.home")), mvnLog, 180);
-        System.out.printf("consumer's mvn package (user cache %s): %.1f s%n", userRepo, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("consumer's mvn compile (user cache %s): %.1f s%n", userRepo, (System.nanoTime() - t0) / 1e9);
         if (rc != 0) {
             String log = tail(mvnLog, 60);
             String hint = log.contains("could not be resolved") || log.contains("has not been downloaded")
                     ? "\n(offline, the consumer's plugins and Jackson must already be in " + userRepo
-                      + ": a `mvn package` of metarec once, online, puts them there)" : "";
-            fail("the consumer's `mvn package` failed (exit " + rc + "):\n" + log + hint);
+                      + ": building metarec once puts them there)" : "";
+            fail("the consumer's `mvn compile` failed (exit " + rc + "):\n" + log + hint);
         }
 
-        // 4. Count what it resolved: the runtime classpath in the consumer jar's manifest.
-        Path consumerJar = project.resolve("target/consumer-1.0.jar");
-        List<String> classPath;
-        try (JarFile jf = new JarFile(consumerJar.toFile())) {
-            String cp = jf.getManifest().getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-            classPath = cp == null ? List.of() : List.of(cp.trim().split("\\s+"));
-        }
+        // 4. Count what it resolved: the compile classpath the compiler was given (-X prints it), as paths
+        // in the temporary repository's layout (a consumer's runtime classpath is the same here: no
+        // runtime-only dependencies).
+        List<String> classPath = compilerClasspath(Files.readAllLines(mvnLog), local);
         String self = pom.groupId.replace('.', '/') + "/" + pom.artifactId + "/";
         assertTrue(classPath.stream().anyMatch(p -> p.startsWith(self)), "metarec is not on the consumer's classpath: " + classPath);
         List<String> others = classPath.stream().filter(p -> !p.startsWith(self)).toList();
@@ -185,7 +183,7 @@ class ConsumerProjectTest {
         assertTrue(others.stream().allMatch(p -> p.startsWith("com/fasterxml/jackson/core/")), "not Jackson: " + others);
 
         // 5. Run it with the flags docs/library.md names, on exactly that classpath.
-        List<String> runCp = new ArrayList<>(List.of(consumerJar.toString()));
+        List<String> runCp = new ArrayList<>(List.of(project.resolve("target/classes").toString()));
         for (String p : classPath) runCp.add(local.resolve(p).toString());
         Path out = tmp.resolve("run.log");
         List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -204,6 +202,27 @@ class ConsumerProjectTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    /**
+     * The jars on the compiler's classpath, from Maven's debug log ("[DEBUG] Classpath:" then one
+     * indented entry per line), relative to the local repository {@code local}; the project's own
+     * output folder is left out. Fails if the log has no such list (a compiler plugin that logs
+     * differently), so the count can never pass by finding nothing.
+     */
+    static List<String> compilerClasspath(List<String> log, Path local) {
+        List<String> out = new ArrayList<>();
+        boolean in = false, seen = false;
+        for (String line : log) {
+            if (line.equals("[DEBUG] Classpath:")) { in = seen = true; continue; }
+            if (!in) continue;
+            if (!line.startsWith("[DEBUG]  ")) { in = false; continue; }
+            Path p = Path.of(line.substring("[DEBUG]  ".length()).trim());
+            if (p.startsWith(local)) out.add(local.relativize(p).toString().replace(File.separatorChar, '/'));
+            else if (!Files.isDirectory(p)) throw new AssertionError("a classpath entry outside the consumer's repository: " + p);
+        }
+        if (!seen) throw new AssertionError("the consumer's Maven log has no '[DEBUG] Classpath:' list");
+        return out;
+    }
 
     /**
      * The consumer's pom: docs/library.md's, except that the user's local repository is a
