@@ -14,7 +14,6 @@ import io.metarec.backend.MemoryScope;
 import io.metarec.backend.Shapes;
 import io.metarec.nn.Init;
 import io.metarec.nn.Params;
-import io.metarec.optim.Adam;
 import io.metarec.optim.Optimizer;
 import io.metarec.util.EnginePool;
 
@@ -64,7 +63,7 @@ public abstract class MetaLearner<D> {
     protected MetaLearner(MetaModel<D> model, LearnerConfig config, Optimizer outer) {
         this.model = model;
         this.config = config;
-        this.outer = outer != null ? outer : new Adam(config.outerLr());
+        this.outer = outer != null ? outer : config.outerOptimizer().create(config.outerLr());
         Params theta = model.init(config.seed());
         this.modelNames = theta.names();
         // An unknown group name fails here, before any work.
