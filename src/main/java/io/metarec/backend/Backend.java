@@ -145,6 +145,17 @@ public interface Backend {
         return Fused.adamByPrimitives(this, param, grad, m, v, c);
     }
 
+    /**
+     * out = base, a [n, cols] table, with row rows[r] replaced by row r of {@code block} ([rows.length,
+     * cols], rows distinct): exact copies, the write-back of a lazy optimizer step. A fresh buffer,
+     * unscoped like the fused updates' results.
+     */
+    default Buffer withRows(Buffer base, int cols, Indices rows, Buffer block) {
+        Buffer out = allocate(base.length());
+        Fused.withRowsInto(this, base, cols, rows, block, out);
+        return out;
+    }
+
     /** One SGD step ({@link Fused.SgdCoefficients}); {@code momentum} null on the first step. Fresh, unscoped buffers. */
     default Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum, Fused.SgdCoefficients c) {
         return Fused.sgdByPrimitives(this, param, grad, momentum, c);

@@ -7,6 +7,7 @@ import io.metarec.backend.Backend;
 import io.metarec.backend.Binary;
 import io.metarec.backend.Broadcast;
 import io.metarec.backend.Buffer;
+import io.metarec.backend.MemoryScope;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -94,7 +95,11 @@ final class GradientTree {
             if (n.left) p.leftValue = value;
             else p.rightValue = value;
             if (p.arrived.incrementAndGet() < 2) return; // the sibling is still running: it carries on
-            value = combine(p.leftValue, p.rightValue);
+            // A scope for the addition's temporaries (a device backend's uploaded row indices); the sum outlives it.
+            try (MemoryScope scope = backend.openScope()) {
+                value = combine(p.leftValue, p.rightValue);
+                if (value.grads != null) for (Gradient g : value.grads) scope.keep(buffer(g));
+            }
             p.leftValue = p.rightValue = null;
             n = p;
         }

@@ -139,21 +139,21 @@ public final class Adam implements Optimizer {
         return Tensor.wrap(be, r.param(), p.shape());
     }
 
-    /** The lazy step: the touched rows gathered, stepped by the same kernel, written back into copies. */
+    /** The lazy step: the touched rows gathered, stepped by the same kernel, written back into copies ({@link Backend#withRows}). */
     private Tensor rows(String name, Tensor p, RowSparse g, Fused.AdamCoefficients c) {
         Indices ids = g.rowIds();
         if (ids.length() == 0) return p;
         Backend be = p.backend();
-        int rows = p.dim(0), cols = p.dim(1), k = ids.length();
+        int rows = p.dim(0), cols = p.dim(1);
         Tensor mi = m.get(name), vi = v.get(name);
         Buffer pr = gather(be, p.buffer(), cols, ids), mr = mi == null ? null : gather(be, mi.buffer(), cols, ids);
         Buffer vr = vi == null ? null : gather(be, vi.buffer(), cols, ids);
         // Never stepped: zero moments, and the rows take the first step's form (m = (1−β₁)g), as the exact step would.
         Fused.AdamResult r = be.adamStep(pr, g.block().buffer(), mr, vr, c);
         Buffer zeros = mi == null ? be.zeros(rows * cols) : null;
-        Buffer np = withRows(be, p.buffer(), rows, cols, ids, r.param());
-        Buffer nm = withRows(be, mi == null ? zeros : mi.buffer(), rows, cols, ids, r.m());
-        Buffer nv = withRows(be, vi == null ? zeros : vi.buffer(), rows, cols, ids, r.v());
+        Buffer np = be.withRows(p.buffer(), cols, ids, r.param());
+        Buffer nm = be.withRows(mi == null ? zeros : mi.buffer(), cols, ids, r.m());
+        Buffer nv = be.withRows(vi == null ? zeros : vi.buffer(), cols, ids, r.v());
         for (Buffer b : new Buffer[] {pr, mr, vr, r.param(), r.m(), r.v(), zeros}) if (b != null) be.release(b);
         if (mi != null) {
             be.release(mi.buffer());
@@ -167,24 +167,6 @@ public final class Adam implements Optimizer {
     private static Buffer gather(Backend be, Buffer table, int cols, Indices ids) {
         Buffer out = be.allocate(ids.length() * cols);
         if (cols > 0) be.gatherRows(table, cols, ids, out);
-        return out;
-    }
-
-    /**
-     * A fresh [rows, cols] buffer: {@code base} with row ids[j] replaced by row j of {@code block}.
-     * One gather from base and block laid end to end: exact copies, one kernel whatever k is.
-     */
-    private static Buffer withRows(Backend be, Buffer base, int rows, int cols, Indices ids, Buffer block) {
-        int k = ids.length(), n = rows * cols;
-        Buffer both = be.allocate(n + k * cols);
-        be.copy2d(base, 0, n, both, 0, n, 1, n);
-        be.copy2d(block, 0, k * cols, both, n, k * cols, 1, k * cols);
-        int[] from = new int[rows];
-        for (int i = 0; i < rows; i++) from[i] = i;
-        for (int j = 0; j < k; j++) from[ids.get(j)] = rows + j;
-        Buffer out = be.allocate(n);
-        be.gatherRows(both, cols, Indices.wrap(from), out);
-        be.release(both);
         return out;
     }
 }
