@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * dense path ({@link MetaLearner#rowSparse} off), step after step, with 1, 2 or 4 worker threads:
  * MAML and FOMAML with the MLP adapted (the tables' meta-gradients are touched rows), MAML with
  * everything adapted (they are dense: the inner loop reads the tables densely), and the public
- * {@link MetaLearner#metaGradient}, on both CPU backends.
+ * {@link MetaLearner#metaGradient}, on both CPU backends; tasks one by one and stacked.
  */
 class RowSparseMetaGradientTest {
     static final List<FieldSpec> FIELDS = List.of(
@@ -87,9 +87,9 @@ class RowSparseMetaGradientTest {
                 new Examples.FieldIds(Indices.wrap(zips), null)), Tensor.of(y, n, 1));
     }
 
-    static Maml<Examples> learner(Order order, String adapted, Supplier<Optimizer> outer) {
+    static Maml<Examples> learner(Order order, String adapted, LearnerConfig.Execution execution, Supplier<Optimizer> outer) {
         LearnerConfig c = LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.05f).withSeed(3).withOrder(order)
-                .withExecution(LearnerConfig.Execution.PER_TASK).withAdaptedGroups(adapted.equals("all") ? List.of() : List.of(adapted));
+                .withExecution(execution).withAdaptedGroups(adapted.equals("all") ? List.of() : List.of(adapted));
         return new Maml<>(new MeluModel(FIELDS, 8, new int[] {16, 8}, LossKind.MSE), c, outer.get());
     }
 
@@ -111,16 +111,19 @@ class RowSparseMetaGradientTest {
         return b;
     }
 
-    @ParameterizedTest(name = "{0}, adapting {1}, {2}")
-    @CsvSource({"SECOND_ORDER, mlp, cpu", "FIRST_ORDER, mlp, cpu", "SECOND_ORDER, all, cpu", "SECOND_ORDER, mlp, cpu-scalar"})
-    void denseBitsWithAnyThreadCount(Order order, String adapted, String backend) {
+    @ParameterizedTest(name = "{0}, adapting {1}, {2}, {3}")
+    @CsvSource({"SECOND_ORDER, mlp, cpu, PER_TASK", "FIRST_ORDER, mlp, cpu, PER_TASK", "SECOND_ORDER, all, cpu, PER_TASK",
+            "SECOND_ORDER, mlp, cpu-scalar, PER_TASK", "SECOND_ORDER, mlp, cpu, BATCHED"})
+    void denseBitsWithAnyThreadCount(Order order, String adapted, String backend, LearnerConfig.Execution ex) {
         Backends.use(backend.equals("cpu") ? new VectorBackend() : new ScalarBackend());
         EnginePool.setThreads(1);
-        Maml<Examples> dense = learner(order, adapted, () -> new Adam(1e-2f));
+        Maml<Examples> dense = learner(order, adapted, ex, () -> new Adam(1e-2f));
         dense.rowSparse = false;
         // The path under test is the sparse one: a task's table gradients are touched rows exactly when the tables do not adapt.
-        Maml<Examples> probe = learner(order, adapted, () -> new Adam(1e-2f));
-        var c = probe.taskContribution(probe.metaParams().requiringGrad(), tasks(0).get(0), 0);
+        Maml<Examples> probe = learner(order, adapted, ex, () -> new Adam(1e-2f));
+        List<Task<Examples>> one = tasks(0).subList(0, 1);
+        var c = ex == LearnerConfig.Execution.BATCHED ? probe.stackedContribution(probe.metaParams().requiringGrad(), one, new int[] {0})
+                : probe.taskContribution(probe.metaParams().requiringGrad(), one.get(0), 0);
         long sparse = c.gradSum().values().stream().filter(g -> g instanceof io.metarec.autograd.RowSparse).count();
         long tables = c.gradSum().keySet().stream().filter(n -> Params.inGroup(n, "emb")).count();
         assertEquals(adapted.equals("all") ? 0 : tables, sparse, "row-sparse gradients of " + c.gradSum().keySet());
@@ -128,7 +131,7 @@ class RowSparseMetaGradientTest {
         List<int[]> want = run(dense);
         for (int threads : new int[] {1, 2, 4}) {
             EnginePool.setThreads(threads);
-            List<int[]> got = run(learner(order, adapted, () -> new Adam(1e-2f)));
+            List<int[]> got = run(learner(order, adapted, ex, () -> new Adam(1e-2f)));
             assertEquals(want.size(), got.size());
             for (int i = 0; i < want.size(); i++) assertArrayEquals(want.get(i), got.get(i), threads + " threads: tensor " + i + " of the trace");
         }
