@@ -177,4 +177,28 @@ class LazyAdamTest {
         assertSame(pa, pb, "after restore");
         assertThrows(IllegalArgumentException.class, () -> a.step(start(be), Map.of("bias", new Gradient.Dense(Tensor.zeros(be, 4)))));
     }
+
+    /** The write-back: the default's row copies and the two-kernel form (CUDA's) give the table with those rows replaced. */
+    @Test
+    void withRowsReplacesExactlyTheRows() {
+        SplittableRandom r = new SplittableRandom(8);
+        for (Backend be : List.of(new ScalarBackend(), new VectorBackend())) {
+            for (int trial = 0; trial < 50; trial++) {
+                int rows = 1 + r.nextInt(30), cols = 1 + r.nextInt(9), k = r.nextInt(rows + 1);
+                float[] base = new float[rows * cols], block = new float[k * cols];
+                for (int i = 0; i < base.length; i++) base[i] = (float) r.nextGaussian();
+                for (int i = 0; i < block.length; i++) block[i] = i % 5 == 0 ? -0f : (float) r.nextGaussian();
+                java.util.TreeSet<Integer> pick = new java.util.TreeSet<>();
+                while (pick.size() < k) pick.add(r.nextInt(rows));
+                int[] ids = pick.stream().mapToInt(Integer::intValue).toArray();
+                float[] want = base.clone();
+                for (int j = 0; j < k; j++) System.arraycopy(block, j * cols, want, ids[j] * cols, cols);
+                io.metarec.backend.Buffer b = be.upload(base), blk = be.upload(block), two = be.allocate(base.length);
+                io.metarec.backend.Fused.withRowsInto(be, b, cols, Indices.wrap(ids), blk, two);
+                String what = "trial " + trial + " on " + be.name();
+                assertArrayEquals(bits(Tensor.of(be, want, want.length)), bits(Tensor.wrap(be, be.withRows(b, cols, Indices.wrap(ids), blk), want.length)), what);
+                assertArrayEquals(bits(Tensor.of(be, want, want.length)), bits(Tensor.wrap(be, two, want.length)), what + ", two kernels");
+            }
+        }
+    }
 }
