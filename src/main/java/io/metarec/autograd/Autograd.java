@@ -31,6 +31,23 @@ public final class Autograd {
      * @param seeds one per output, same shapes; null means 1 for one-element outputs
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> seeds, List<Tensor> wrt, boolean createGraph) {
+        Gradient[] g = backward(outputs, seeds, wrt, createGraph, false);
+        List<Tensor> out = new ArrayList<>(g.length);
+        for (Gradient x : g) out.add(((Gradient.Dense) x).value());
+        return out;
+    }
+
+    /**
+     * d loss / d wrt as constants (no graph), where a leaf that the loss reads only through row
+     * lookups ({@link Indexing#gatherRows}) gets its gradient as the touched rows ({@link RowSparse},
+     * bitwise the dense one once densified) and every other tensor a dense one. A meta-gradient's
+     * embedding tables so never become a zeroed full-size table per task.
+     */
+    public static List<Gradient> gradients(Tensor loss, List<Tensor> wrt) {
+        return List.of(backward(List.of(loss), null, wrt, false, true));
+    }
+
+    private static Gradient[] backward(List<Tensor> outputs, List<Tensor> seeds, List<Tensor> wrt, boolean createGraph, boolean rowSparse) {
         if (seeds != null && seeds.size() != outputs.size())
             throw new ShapeException("grad: " + outputs.size() + " outputs but " + seeds.size() + " seeds");
         Map<Tensor, Integer> wrtIndex = new IdentityHashMap<>();
@@ -60,10 +77,16 @@ public final class Autograd {
             }
 
             Tensor[] result = new Tensor[wrt.size()];
+            RowSparse[] rows = new RowSparse[wrt.size()];
             for (int k = order.size() - 1; k >= 0; k--) {
                 Tensor t = order.get(k);
                 Tensor g = grads.remove(t);
                 Lookups pending = lookups.remove(t);
+                if (pending != null && g == null && rowSparse && t.node() == null && wrtIndex.containsKey(t)) {
+                    // A leaf table reached only through lookups: its gradient ends here, as touched rows.
+                    rows[wrtIndex.get(t)] = Indexing.scatterAllSparse(pending.grads, pending.nodes);
+                    continue;
+                }
                 if (pending != null) {
                     Tensor s = Indexing.scatterAll(pending.grads, pending.nodes);
                     g = g == null ? s : Elementwise.add(g, s);
@@ -91,12 +114,13 @@ public final class Autograd {
                     accumulate(grads, x, in[i]);
                 }
             }
-            List<Tensor> out = new ArrayList<>(wrt.size());
+            Gradient[] out = new Gradient[wrt.size()];
             for (int i = 0; i < wrt.size(); i++) {
-                Integer first = wrtIndex.get(wrt.get(i));
+                int first = wrtIndex.get(wrt.get(i));
                 Tensor g = result[first];
-                // Unused (or listed twice): zeros, never a crash.
-                out.add(g != null ? g : Tensor.zeros(wrt.get(i).backend(), wrt.get(i).shapeRef()));
+                // Unused: zeros, never a crash. Listed twice: the same gradient twice.
+                out[i] = rows[first] != null ? rows[first]
+                        : new Gradient.Dense(g != null ? g : Tensor.zeros(wrt.get(i).backend(), wrt.get(i).shapeRef()));
             }
             return out;
         }

@@ -46,6 +46,17 @@ public final class Indexing {
     static Tensor scatterAll(List<Tensor> grads, List<Node> gathers) {
         Rows first = gathers.get(0).attrs();
         if (grads.size() == 1) return scatterAddRows(grads.get(0), first.ids, first.count);
+        return scatterAddRows(ShapeOps.concat(grads, 0), concatIds(gathers), first.count);
+    }
+
+    /** {@link #scatterAll} as touched rows ({@link RowSparse}): the same rows in the same order, no zeroed table. */
+    static RowSparse scatterAllSparse(List<Tensor> grads, List<Node> gathers) {
+        Rows first = gathers.get(0).attrs();
+        if (grads.size() == 1) return RowSparse.scatter(grads.get(0), first.ids, first.count);
+        return RowSparse.scatter(ShapeOps.concat(grads, 0), concatIds(gathers), first.count);
+    }
+
+    private static Indices concatIds(List<Node> gathers) {
         int total = 0;
         for (Node n : gathers) total += n.<Rows>attrs().ids.length();
         int[] ids = new int[total];
@@ -55,7 +66,7 @@ public final class Indexing {
             System.arraycopy(part.array(), 0, ids, at, part.length());
             at += part.length();
         }
-        return scatterAddRows(ShapeOps.concat(grads, 0), Indices.wrap(ids), first.count);
+        return Indices.wrap(ids);
     }
 
     /** out[i, :] = table[ids[i], :]: embedding lookup, table [V, d] → [ids.length, d]. */

@@ -145,6 +145,20 @@ public interface Backend {
         return Fused.adamByPrimitives(this, param, grad, m, v, c);
     }
 
+    /**
+     * out = base, a [n, cols] table, with row rows[r] replaced by row r of {@code block} ([rows.length,
+     * cols], rows distinct): exact copies, the write-back of a lazy optimizer step. A fresh buffer,
+     * unscoped like the fused updates' results. Default: a copy, then one row copy per row (cheap
+     * where a copy is a call, not a launch; {@link Fused#withRowsInto} does it in two kernels).
+     */
+    default Buffer withRows(Buffer base, int cols, Indices rows, Buffer block) {
+        int n = base.length();
+        Buffer out = allocate(n);
+        if (n > 0) copy2d(base, 0, n, out, 0, n, 1, n);
+        if (cols > 0) for (int j = 0; j < rows.length(); j++) copy2d(block, j * cols, cols, out, rows.get(j) * cols, cols, 1, cols);
+        return out;
+    }
+
     /** One SGD step ({@link Fused.SgdCoefficients}); {@code momentum} null on the first step. Fresh, unscoped buffers. */
     default Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum, Fused.SgdCoefficients c) {
         return Fused.sgdByPrimitives(this, param, grad, momentum, c);

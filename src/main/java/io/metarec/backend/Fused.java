@@ -32,6 +32,20 @@ public final class Fused {
     /** New parameter values and momentum buffer (null when μ = 0); fresh buffers. */
     public record SgdResult(Buffer param, Buffer momentum) {}
 
+    /** {@link Backend#withRows} into {@code out}: base and block laid end to end, then one gather of every row. */
+    public static void withRowsInto(Backend be, Buffer base, int cols, Indices rows, Buffer block, Buffer out) {
+        int n = base.length(), k = rows.length(), tableRows = cols == 0 ? 0 : n / cols;
+        if (n == 0) return;
+        Buffer both = be.allocate(n + k * cols);
+        be.copy2d(base, 0, n, both, 0, n, 1, n);
+        if (k * cols > 0) be.copy2d(block, 0, k * cols, both, n, k * cols, 1, k * cols);
+        int[] from = new int[tableRows];
+        for (int i = 0; i < tableRows; i++) from[i] = i;
+        for (int j = 0; j < k; j++) from[rows.get(j)] = tableRows + j;
+        be.gatherRows(both, cols, Indices.wrap(from), out);
+        be.release(both);
+    }
+
     /** {@link Backend#adamStep} from primitive kernels; {@code m}, {@code v} null on the first step. */
     public static AdamResult adamByPrimitives(Backend be, Buffer param, Buffer grad, Buffer m, Buffer v, AdamCoefficients c) {
         Ops o = new Ops(be, param.length());

@@ -35,6 +35,11 @@ final class LearnerNames {
         @Override public Iterator<String> iterator() { return EnumNames.labels(LearnerConfig.Execution.class).iterator(); }
     }
 
+    /** The outer optimizers' command-line spellings (adam, lazy-adam). */
+    static final class OuterOptimizers implements Iterable<String> {
+        @Override public Iterator<String> iterator() { return EnumNames.labels(io.metarec.optim.OuterOptimizer.class).iterator(); }
+    }
+
     /** The execution modes but auto (sinusoid runs one of the two). */
     static final class ExplicitExecutions implements Iterable<String> {
         @Override public Iterator<String> iterator() {

@@ -1,6 +1,7 @@
 package io.metarec.cli;
 
 import io.metarec.meta.LearnerConfig;
+import io.metarec.optim.OuterOptimizer;
 import io.metarec.rec.train.Feedback;
 import io.metarec.rec.train.RecConfig;
 import picocli.CommandLine.Option;
@@ -80,6 +81,10 @@ public final class RecOptions {
             description = "meta-train on each training user's ratings dealt anew into support and query every epoch, so every rating is a query rating in some epoch (default on)")
     Boolean resplit;
 
+    @Option(names = "--outer-optimizer", paramLabel = "KIND", completionCandidates = LearnerNames.OuterOptimizers.class,
+            description = "${COMPLETION-CANDIDATES}: the meta-parameters' optimizer; adam (default) is exact Adam, lazy-adam steps only the embedding rows the meta-step's tasks touched (PyTorch's SparseAdam; see docs/sparse-gradients.md)")
+    String outerOptimizer;
+
     /** The configuration for {@code algo} (null: the preset's). */
     public RecConfig config(String algo) {
         RecConfig b = switch (io.metarec.util.EnumNames.key(preset)) {
@@ -103,7 +108,16 @@ public final class RecOptions {
                 validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed(),
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
                 variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
-                resplit != null ? resplit : b.resplit());
+                resplit != null ? resplit : b.resplit(), outerOptimizer == null ? b.outerOptimizer() : outerOptimizer(outerOptimizer));
+    }
+
+    /** Parses --outer-optimizer (adam, lazy-adam; any case, - or _). */
+    static OuterOptimizer outerOptimizer(String s) {
+        try {
+            return OuterOptimizer.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--outer-optimizer: " + e.getMessage());
+        }
     }
 
     /** Parses --execution (per-task, batched, auto; any case, - or _). */

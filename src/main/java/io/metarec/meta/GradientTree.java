@@ -1,11 +1,19 @@
 package io.metarec.meta;
 
+import io.metarec.autograd.Gradient;
+import io.metarec.autograd.RowSparse;
+import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
 import io.metarec.backend.Binary;
 import io.metarec.backend.Broadcast;
 import io.metarec.backend.Buffer;
+import io.metarec.backend.MemoryScope;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,13 +30,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link Backend#accumulate}, split over idle cores for large tensors) and the right one is
  * released. Only the last log₂(T) additions follow the last task.
  *
+ * <p>An embedding table's gradient stays row-sparse ({@link RowSparse}) up the tree while both
+ * operands are: their sum is the union of the touched rows, each element added as the dense sum
+ * adds it, so the result densifies to the dense tree's bits. Where one side is dense (a task that
+ * reached the table otherwise), the sparse side is densified first and the dense rule applies.
+ *
  * <p>Task gradients handed in must be exclusively the tree's (a worker's, kept out of its memory
  * scope); the tree releases each once added. Thread-safe for one {@link #add} per task.
  */
 final class GradientTree {
 
-    /** A partial sum over some tasks: gradients in parameter order (null when none was used). */
-    record Partial(Buffer[] grads, boolean owned, double loss, int used, int skipped) {
+    /**
+     * A partial sum over some tasks: gradients in parameter order (null when none was used);
+     * owned: the dense ones are accumulators this tree allocated (a task's are not).
+     */
+    record Partial(Gradient[] grads, boolean owned, double loss, int used, int skipped) {
         static Partial skip() {
             return new Partial(null, false, 0, 0, 1);
         }
@@ -79,7 +95,11 @@ final class GradientTree {
             if (n.left) p.leftValue = value;
             else p.rightValue = value;
             if (p.arrived.incrementAndGet() < 2) return; // the sibling is still running: it carries on
-            value = combine(p.leftValue, p.rightValue);
+            // A scope for the addition's temporaries (a device backend's uploaded row indices); the sum outlives it.
+            try (MemoryScope scope = backend.openScope()) {
+                value = combine(p.leftValue, p.rightValue);
+                if (value.grads != null) for (Gradient g : value.grads) scope.keep(buffer(g));
+            }
             p.leftValue = p.rightValue = null;
             n = p;
         }
@@ -105,33 +125,53 @@ final class GradientTree {
     }
 
     private void release(Partial p) {
-        if (p != null && p.grads != null) for (Buffer b : p.grads) backend.release(b);
+        if (p != null && p.grads != null) for (Gradient g : p.grads) backend.release(buffer(g));
     }
 
     private Partial combine(Partial l, Partial r) {
         int skipped = l.skipped + r.skipped;
         if (r.used == 0) return new Partial(l.grads, l.owned, l.loss, l.used, skipped);
         if (l.used == 0) return new Partial(r.grads, r.owned, r.loss, r.used, skipped);
-        Buffer[] sum = l.grads;
-        if (l.owned) {
-            for (int i = 0; i < sum.length; i++) backend.accumulate(sum[i], r.grads[i]);
-        } else { // two task gradients: the sum goes to a fresh accumulator, which the tree alone writes
-            sum = new Buffer[l.grads.length];
-            for (int i = 0; i < sum.length; i++) {
-                int n = l.grads[i].length();
-                sum[i] = backend.allocate(n);
-                backend.binary(Binary.ADD, l.grads[i], r.grads[i], sum[i], Broadcast.of("add", new int[] {n}, new int[] {n}));
+        Gradient[] sum = new Gradient[l.grads.length];
+        List<Buffer> spent = new ArrayList<>();
+        for (int i = 0; i < sum.length; i++) {
+            Gradient a = l.grads[i], b = r.grads[i];
+            if (a instanceof RowSparse x && b instanceof RowSparse y) {
+                sum[i] = x.plus(y);
+                continue;
             }
-            for (Buffer b : l.grads) backend.release(b); // after all the adds: one buffer may serve two parameters
+            Tensor bt = b.toDense();
+            if (b instanceof RowSparse) spent.add(bt.buffer());
+            if (a instanceof Gradient.Dense d && l.owned) {
+                backend.accumulate(d.value().buffer(), bt.buffer());
+                sum[i] = a;
+            } else if (a instanceof RowSparse x) { // densified: a fresh buffer, an accumulator of ours
+                Tensor at = x.toDense();
+                backend.accumulate(at.buffer(), bt.buffer());
+                sum[i] = new Gradient.Dense(at);
+            } else { // two task gradients: the sum goes to a fresh accumulator, which the tree alone writes
+                Tensor at = a.toDense();
+                int n = at.size();
+                Buffer acc = backend.allocate(n);
+                backend.binary(Binary.ADD, at.buffer(), bt.buffer(), acc, Broadcast.of("add", new int[] {n}, new int[] {n}));
+                sum[i] = new Gradient.Dense(Tensor.wrap(backend, acc, at.shape()));
+            }
         }
-        for (Buffer b : r.grads) backend.release(b);
+        // After all the adds: one buffer may serve two parameters. What the sum kept stays.
+        Set<Buffer> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Gradient g : sum) kept.add(buffer(g));
+        for (Gradient g : l.grads) spent.add(buffer(g));
+        for (Gradient g : r.grads) spent.add(buffer(g));
+        Set<Buffer> freed = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Buffer b : spent) if (!kept.contains(b) && freed.add(b)) backend.release(b);
         return new Partial(sum, true, l.loss + r.loss, l.used + r.used, skipped);
     }
 
-    /** The buffers of a task's gradients, in parameter order. */
-    static Buffer[] buffers(List<io.metarec.autograd.Tensor> grads) {
-        Buffer[] b = new Buffer[grads.size()];
-        for (int i = 0; i < b.length; i++) b[i] = grads.get(i).buffer();
-        return b;
+    /** The buffer holding a gradient's values (a row-sparse one's touched rows). */
+    static Buffer buffer(Gradient g) {
+        return switch (g) {
+            case Gradient.Dense d -> d.value().buffer();
+            case RowSparse s -> s.block().buffer();
+        };
     }
 }

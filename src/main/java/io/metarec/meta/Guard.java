@@ -1,6 +1,7 @@
 package io.metarec.meta;
 
 import io.metarec.autograd.GradMode;
+import io.metarec.autograd.Gradient;
 import io.metarec.autograd.Tensor;
 
 import java.util.List;
@@ -43,9 +44,14 @@ public final class Guard {
 
     /** Meta-gradients of a task (or of a whole stack, which cannot be split by task). */
     public void checkMetaGradients(List<Tensor> grads) {
+        checkMetaGradientsOf(grads.stream().<Gradient>map(Gradient.Dense::new).toList());
+    }
+
+    /** The same for gradients some of which are row-sparse (their touched rows are summed). */
+    public void checkMetaGradientsOf(List<Gradient> grads) {
         try (var off = GradMode.disabled()) {
             Tensor acc = null;
-            for (Tensor g : grads) acc = acc == null ? g.sum() : acc.add(g.sum());
+            for (Gradient g : grads) acc = acc == null ? g.sum() : acc.add(g.sum());
             if (acc != null && !Float.isFinite(acc.item()))
                 throw new NonFiniteException(learner, tasks.length == 1 ? tasks[0] : tasks[0], -1, "the meta-gradient");
         }

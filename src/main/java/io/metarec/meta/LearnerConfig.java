@@ -1,5 +1,7 @@
 package io.metarec.meta;
 
+import io.metarec.optim.OuterOptimizer;
+
 import java.util.List;
 
 /**
@@ -14,12 +16,19 @@ import java.util.List;
  * @param innerClipValue clip each inner gradient element to ±this (0 = off)
  * @param execution      how a meta-batch runs: one thread per task, or all tasks stacked in the same kernels
  * @param nonFinite      what a NaN/Inf in a task does: FAIL (error naming learner, task, step) or SKIP (counted)
- * @param outerLr        learning rate of the outer optimizer (Adam)
+ * @param outerLr        learning rate of the outer optimizer
  * @param seed           initialisation seed (model and learner parameters)
+ * @param outerOptimizer the outer optimizer when the learner is given none: exact Adam (default) or lazy Adam
  */
 public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order,
                             float innerClipNorm, float innerClipValue, Execution execution,
-                            NonFinitePolicy nonFinite, float outerLr, long seed) {
+                            NonFinitePolicy nonFinite, float outerLr, long seed, OuterOptimizer outerOptimizer) {
+
+    /** With exact Adam as the outer optimizer. */
+    public LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order, float innerClipNorm, float innerClipValue,
+                         Execution execution, NonFinitePolicy nonFinite, float outerLr, long seed) {
+        this(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, OuterOptimizer.ADAM);
+    }
 
     /** How the tasks of a meta-batch are executed. */
     public enum Execution {
@@ -56,7 +65,8 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
         if (!(outerLr > 0) || Float.isInfinite(outerLr)) throw new IllegalArgumentException("outer learning rate must be positive, got " + outerLr);
         if (!(innerClipNorm >= 0)) throw new IllegalArgumentException("inner clip norm must be ≥ 0 (0 = off), got " + innerClipNorm);
         if (!(innerClipValue >= 0)) throw new IllegalArgumentException("inner clip value must be ≥ 0 (0 = off), got " + innerClipValue);
-        if (order == null || execution == null || nonFinite == null) throw new IllegalArgumentException("order, execution and nonFinite must be set");
+        if (order == null || execution == null || nonFinite == null || outerOptimizer == null)
+            throw new IllegalArgumentException("order, execution, nonFinite and outerOptimizer must be set");
         for (String g : adaptedGroups)
             if (g == null || g.isBlank()) throw new IllegalArgumentException("adapted group names must be non-empty");
     }
@@ -66,14 +76,15 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
         return new LearnerConfig(1, 0.01f, List.of(), Order.SECOND_ORDER, 0f, 0f, Execution.AUTO, NonFinitePolicy.FAIL, 1e-3f, 0L);
     }
 
-    public LearnerConfig withInnerSteps(int v) { return new LearnerConfig(v, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withInnerLr(float v) { return new LearnerConfig(innerSteps, v, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withAdaptedGroups(List<String> v) { return new LearnerConfig(innerSteps, innerLr, v, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withOrder(Order v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, v, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withInnerClipNorm(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, v, innerClipValue, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withInnerClipValue(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, v, execution, nonFinite, outerLr, seed); }
-    public LearnerConfig withExecution(Execution v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, v, nonFinite, outerLr, seed); }
-    public LearnerConfig withNonFinite(NonFinitePolicy v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, v, outerLr, seed); }
-    public LearnerConfig withOuterLr(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, v, seed); }
-    public LearnerConfig withSeed(long v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, v); }
+    public LearnerConfig withInnerSteps(int v) { return new LearnerConfig(v, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withInnerLr(float v) { return new LearnerConfig(innerSteps, v, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withAdaptedGroups(List<String> v) { return new LearnerConfig(innerSteps, innerLr, v, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withOrder(Order v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, v, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withInnerClipNorm(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, v, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withInnerClipValue(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, v, execution, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withExecution(Execution v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, v, nonFinite, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withNonFinite(NonFinitePolicy v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, v, outerLr, seed, outerOptimizer); }
+    public LearnerConfig withOuterLr(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, v, seed, outerOptimizer); }
+    public LearnerConfig withOuterOptimizer(OuterOptimizer v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, v); }
+    public LearnerConfig withSeed(long v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, v, outerOptimizer); }
 }

@@ -2,6 +2,8 @@ package io.metarec.meta;
 
 import io.metarec.autograd.Autograd;
 import io.metarec.autograd.GradMode;
+import io.metarec.autograd.Gradient;
+import io.metarec.autograd.RowSparse;
 import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
@@ -12,13 +14,14 @@ import io.metarec.backend.MemoryScope;
 import io.metarec.backend.Shapes;
 import io.metarec.nn.Init;
 import io.metarec.nn.Params;
-import io.metarec.optim.Adam;
 import io.metarec.optim.Optimizer;
 import io.metarec.util.EnginePool;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
@@ -50,11 +53,17 @@ public abstract class MetaLearner<D> {
     private Params meta;
     private long skippedTasks;
     private long metaSteps;
+    /**
+     * Whether meta-gradients keep a table read only through lookups as its touched rows
+     * ({@link Autograd#gradients}); false: every gradient dense, as before them (the reference the
+     * tests compare with, bitwise).
+     */
+    boolean rowSparse = true;
 
     protected MetaLearner(MetaModel<D> model, LearnerConfig config, Optimizer outer) {
         this.model = model;
         this.config = config;
-        this.outer = outer != null ? outer : new Adam(config.outerLr());
+        this.outer = outer != null ? outer : config.outerOptimizer().create(config.outerLr());
         Params theta = model.init(config.seed());
         this.modelNames = theta.names();
         // An unknown group name fails here, before any work.
@@ -214,7 +223,7 @@ public abstract class MetaLearner<D> {
         // Everything a step allocates on this thread dies with the step; the updated parameters come
         // from the optimizer unscoped, and the ones they replace are released (device memory stays flat).
         try (MemoryScope step = be.openScope()) {
-            MetaGradient mg = metaGradient(tasks);
+            Mean mg = meanGradient(tasks);
             synchronized (this) {
                 if (mg.grads() != null) {
                     Params old = meta;
@@ -248,8 +257,22 @@ public abstract class MetaLearner<D> {
     /** The mean query loss and the meta-gradient (mean over the tasks used); grads is null if all were skipped. */
     public record MetaGradient(StepResult result, Params grads) {}
 
-    /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them. */
+    /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them (dense). */
     public MetaGradient metaGradient(List<Task<D>> tasks) {
+        Mean m = meanGradient(tasks);
+        if (m.grads() == null) return new MetaGradient(m.result(), null);
+        Map<String, Tensor> dense = new LinkedHashMap<>();
+        m.grads().forEach((n, g) -> dense.put(n, g.toDense()));
+        return new MetaGradient(m.result(), Params.of(dense));
+    }
+
+    /**
+     * The mean meta-gradient by parameter name, the embedding tables' as touched rows where the
+     * tasks read them only through lookups ({@link RowSparse}); grads is null if all were skipped.
+     */
+    private record Mean(StepResult result, Map<String, Gradient> grads) {}
+
+    private Mean meanGradient(List<Task<D>> tasks) {
         if (tasks.isEmpty()) throw new IllegalArgumentException(name() + ": a meta-batch needs at least one task");
         for (int i = 0; i < tasks.size(); i++) {
             checkNotEmpty(tasks.get(i).support(), "task " + i + ": the support set");
@@ -261,23 +284,49 @@ public abstract class MetaLearner<D> {
         synchronized (this) {
             skippedTasks += c.skipped;
         }
-        Params mean = null;
+        Map<String, Gradient> mean = null;
         if (c.used > 0) {
-            try (var off = GradMode.disabled()) {
-                mean = c.gradSum.map((n, g) -> g.mul(1f / c.used).detach());
-            }
+            mean = new LinkedHashMap<>();
+            for (var e : c.gradSum.entrySet()) mean.put(e.getKey(), e.getValue().scale(1f / c.used));
         }
         // The sum the workers built is averaged now: free it (unless the mean is that buffer itself).
         java.util.Set<Buffer> result = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        if (mean != null) for (Tensor t : mean.tensors()) result.add(t.buffer());
+        if (mean != null) for (Gradient g : mean.values()) result.add(GradientTree.buffer(g));
         Backend be = backend();
         for (Buffer b : workerBuffers) if (!result.contains(b)) be.release(b);
-        if (c.used == 0) return new MetaGradient(new StepResult(Double.NaN, 0, c.skipped), null);
-        return new MetaGradient(new StepResult(c.lossSum / c.used, c.used, c.skipped), mean);
+        if (c.used == 0) return new Mean(new StepResult(Double.NaN, 0, c.skipped), null);
+        return new Mean(new StepResult(c.lossSum / c.used, c.used, c.skipped), mean);
     }
 
-    /** Summed meta-gradients and query losses of the tasks used. */
-    protected record Contribution(Params gradSum, double lossSum, int used, int skipped) {}
+    /**
+     * Summed meta-gradients (by parameter name, dense or {@link RowSparse}) and query losses of the
+     * tasks used; gradSum is null when none was.
+     */
+    protected record Contribution(Map<String, Gradient> gradSum, double lossSum, int used, int skipped) {
+        /** From dense gradients. */
+        protected Contribution(Params gradSum, double lossSum, int used, int skipped) {
+            this(dense(gradSum), lossSum, used, skipped);
+        }
+
+        private static Map<String, Gradient> dense(Params p) {
+            if (p == null) return null;
+            Map<String, Gradient> m = new LinkedHashMap<>();
+            p.asMap().forEach((n, t) -> m.put(n, new Gradient.Dense(t)));
+            return m;
+        }
+
+        /** No task used, {@code skipped} skipped. */
+        protected static Contribution none(int skipped) {
+            return new Contribution((Map<String, Gradient>) null, 0, 0, skipped);
+        }
+
+        /** From gradients in the order of {@code names}. */
+        protected static Map<String, Gradient> of(List<String> names, List<Gradient> grads) {
+            Map<String, Gradient> m = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) m.put(names.get(i), grads.get(i));
+            return m;
+        }
+    }
 
     /** Gradient of one task's query loss (plus regulariser) with respect to all meta-parameters. */
     protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
@@ -289,9 +338,9 @@ public abstract class MetaLearner<D> {
         Tensor lq = model.loss().perTask(model.head(full, q.features()), q.targets(), q.mask());
         guard.checkQuery(lq);
         Tensor total = a.regularizer() == null ? lq : lq.add(a.regularizer().sum());
-        List<Tensor> g = Autograd.grad(total, leaves.tensors(), false);
-        guard.checkMetaGradients(g);
-        return new Contribution(Params.of(leaves.names(), g), lq.item(), 1, 0);
+        List<Gradient> g = metaGradients(total, leaves);
+        guard.checkMetaGradientsOf(g);
+        return new Contribution(Contribution.of(leaves.names(), g), lq.item(), 1, 0);
     }
 
     /** The same for a stack of tasks sharing kernels; returns summed (not averaged) gradients. */
@@ -311,11 +360,17 @@ public abstract class MetaLearner<D> {
         guard.checkQuery(per);
         Tensor total = per.sum();
         if (a.regularizer() != null) total = total.add(a.regularizer().sum());
-        List<Tensor> g = Autograd.grad(total, leaves.tensors(), false);
-        guard.checkMetaGradients(g);
+        List<Gradient> g = metaGradients(total, leaves);
+        guard.checkMetaGradientsOf(g);
         double loss = 0;
         for (float v : per.toArray()) loss += v;
-        return new Contribution(Params.of(leaves.names(), g), loss, T, 0);
+        return new Contribution(Contribution.of(leaves.names(), g), loss, T, 0);
+    }
+
+    /** d total / d leaves as constants, row-sparse where they can be (see {@link #rowSparse}). */
+    protected final List<Gradient> metaGradients(Tensor total, Params leaves) {
+        if (rowSparse) return Autograd.gradients(total, leaves.tensors());
+        return Autograd.grad(total, leaves.tensors(), false).stream().<Gradient>map(Gradient.Dense::new).toList();
     }
 
     /** T copies of a parameter, [T, …shape] (their gradients sum back into the parameter). */
@@ -348,10 +403,9 @@ public abstract class MetaLearner<D> {
                     Contribution c = taskContribution(leaves, tasks.get(index), index);
                     if (c.gradSum() == null || c.used() == 0) part = new GradientTree.Partial(null, false, 0, 0, c.skipped());
                     else {
-                        List<Tensor> g = new ArrayList<>(names.size());
-                        for (String n : names) g.add(c.gradSum().get(n));
-                        for (Tensor t : g) task.keep(t.buffer());
-                        part = new GradientTree.Partial(GradientTree.buffers(g), false, c.lossSum(), c.used(), c.skipped());
+                        Gradient[] g = new Gradient[names.size()];
+                        for (int k = 0; k < g.length; k++) task.keep(GradientTree.buffer(g[k] = c.gradSum().get(names.get(k))));
+                        part = new GradientTree.Partial(g, false, c.lossSum(), c.used(), c.skipped());
                     }
                 } catch (NonFiniteException e) {
                     if (config.nonFinite() != LearnerConfig.NonFinitePolicy.SKIP) throw e;
@@ -378,13 +432,9 @@ public abstract class MetaLearner<D> {
             throw e;
         }
         GradientTree.Partial sum = tree.result();
-        if (sum.used() == 0) return new Contribution(null, 0, 0, sum.skipped());
-        List<Tensor> g = new ArrayList<>(names.size());
-        for (int i = 0; i < names.size(); i++) {
-            g.add(Tensor.wrap(be, sum.grads()[i], leaves.get(names.get(i)).shape()));
-            workerBuffers.add(sum.grads()[i]);
-        }
-        return new Contribution(Params.of(names, g), sum.loss(), sum.used(), sum.skipped());
+        if (sum.used() == 0) return Contribution.none(sum.skipped());
+        for (Gradient g : sum.grads()) workerBuffers.add(GradientTree.buffer(g));
+        return new Contribution(Contribution.of(names, List.of(sum.grads())), sum.loss(), sum.used(), sum.skipped());
     }
 
     private Contribution runStacked(Params leaves, List<Task<D>> tasks) {
@@ -404,7 +454,7 @@ public abstract class MetaLearner<D> {
                 skipped++;
             }
         }
-        return new Contribution(null, 0, 0, skipped);
+        return Contribution.none(skipped);
     }
 
     private static void call(Callable<Void> job) {

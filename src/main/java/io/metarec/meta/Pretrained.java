@@ -1,6 +1,6 @@
 package io.metarec.meta;
 
-import io.metarec.autograd.Autograd;
+import io.metarec.autograd.Gradient;
 import io.metarec.autograd.Tensor;
 import io.metarec.nn.Params;
 import io.metarec.optim.Optimizer;
@@ -38,9 +38,9 @@ public final class Pretrained<D> extends MetaLearner<D> {
         guard.checkLoss(ls, 0);
         guard.checkQuery(lq);
         Tensor total = ls.add(lq).mul(0.5f);
-        List<Tensor> g = Autograd.grad(total, leaves.tensors(), false);
-        guard.checkMetaGradients(g);
-        return new Contribution(Params.of(leaves.names(), g), lq.item(), 1, 0);
+        List<Gradient> g = metaGradients(total, leaves);
+        guard.checkMetaGradientsOf(g);
+        return new Contribution(Contribution.of(leaves.names(), g), lq.item(), 1, 0);
     }
 
     private Tensor lossAt(Params p, D data) {

@@ -1,11 +1,16 @@
 package io.metarec.optim;
 
 import io.metarec.autograd.GradMode;
+import io.metarec.autograd.Gradient;
+import io.metarec.autograd.RowSparse;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
+import io.metarec.backend.Buffer;
 import io.metarec.backend.Fused;
+import io.metarec.backend.Indices;
 import io.metarec.nn.Params;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,13 +18,27 @@ import java.util.Map;
  * Adam (Kingma &amp; Ba 2015), as PyTorch's: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
  * p ← p − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε); weight decay adds wd·p to g (L2).
  * Each tensor's update is one {@link Backend#adamStep} (a single kernel on CUDA).
+ *
+ * <p>Exact (the default): every element steps every time, a row-sparse gradient counting as zero
+ * outside its rows, so untouched rows still decay their moments and move. Lazy (PyTorch's
+ * SparseAdam): for a row-sparse gradient ({@link RowSparse}, an embedding table's touched rows)
+ * only the touched rows step; the other rows keep their values and their moments as they were, as
+ * if that step had not happened for them. The bias corrections use the optimizer's step count t
+ * for every row (as SparseAdam's per-parameter count), not the times the row was touched; weight
+ * decay applies to the touched rows only. Dense gradients step exactly in both modes.
  */
 public final class Adam implements Optimizer {
     private final float lr, beta1, beta2, eps, weightDecay;
+    private final boolean lazy;
     private final Map<String, Tensor> m = new HashMap<>(), v = new HashMap<>();
     private int t;
 
     public Adam(float lr, float beta1, float beta2, float eps, float weightDecay) {
+        this(lr, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** @param lazy step only the touched rows of a row-sparse gradient (see the class comment) */
+    public Adam(float lr, float beta1, float beta2, float eps, float weightDecay, boolean lazy) {
         if (!(lr > 0)) throw new IllegalArgumentException("Adam: learning rate must be positive, got " + lr);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
@@ -30,11 +49,20 @@ public final class Adam implements Optimizer {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+        this.lazy = lazy;
     }
 
     public Adam(float lr) {
         this(lr, 0.9f, 0.999f, 1e-8f, 0f);
     }
+
+    /** PyTorch's defaults (β 0.9, 0.999, ε 1e-8, no weight decay), exact or lazy. */
+    public static Adam withDefaults(float lr, boolean lazy) {
+        return new Adam(lr, 0.9f, 0.999f, 1e-8f, 0f, lazy);
+    }
+
+    /** Whether row-sparse gradients step only their rows. */
+    public boolean lazy() { return lazy; }
 
     /** Steps taken so far. */
     public int steps() { return t; }
@@ -76,19 +104,69 @@ public final class Adam implements Optimizer {
         try (var off = GradMode.disabled()) {
             return params.map((name, p) -> {
                 if (!grads.contains(name)) return p;
-                Tensor g = Gradients.forParam("Adam", name, p, grads.get(name));
-                Backend be = p.backend();
-                Tensor mi = m.get(name), vi = v.get(name);
-                Fused.AdamResult r = be.adamStep(p.buffer(), g.buffer(), mi == null ? null : mi.buffer(),
-                        vi == null ? null : vi.buffer(), c);
-                if (mi != null) { // the moments are this optimizer's own: free the old ones now
-                    be.release(mi.buffer());
-                    be.release(vi.buffer());
-                }
-                m.put(name, Tensor.wrap(be, r.m(), p.shape()));
-                v.put(name, Tensor.wrap(be, r.v(), p.shape()));
-                return Tensor.wrap(be, r.param(), p.shape());
+                return dense(name, p, Gradients.forParam("Adam", name, p, grads.get(name)), c);
             });
         }
+    }
+
+    /** Exact: row-sparse gradients densified. Lazy: their touched rows step alone. */
+    @Override public synchronized Params step(Params params, Map<String, Gradient> grads) {
+        if (!lazy) return Optimizer.super.step(params, grads);
+        t++;
+        Fused.AdamCoefficients c = Fused.AdamCoefficients.of(lr, beta1, beta2, eps, weightDecay, t);
+        try (var off = GradMode.disabled()) {
+            return params.map((name, p) -> {
+                Gradient g = grads.get(name);
+                if (g == null) return p;
+                if (!Arrays.equals(p.shape(), g.shape()))
+                    throw new IllegalArgumentException("Adam: gradient of '" + name + "' has shape " + Arrays.toString(g.shape())
+                            + ", the parameter " + p.shapeString());
+                return g instanceof RowSparse s ? rows(name, p, s, c) : dense(name, p, g.toDense().detach(), c);
+            });
+        }
+    }
+
+    private Tensor dense(String name, Tensor p, Tensor g, Fused.AdamCoefficients c) {
+        Backend be = p.backend();
+        Tensor mi = m.get(name), vi = v.get(name);
+        Fused.AdamResult r = be.adamStep(p.buffer(), g.buffer(), mi == null ? null : mi.buffer(), vi == null ? null : vi.buffer(), c);
+        if (mi != null) { // the moments are this optimizer's own: free the old ones now
+            be.release(mi.buffer());
+            be.release(vi.buffer());
+        }
+        m.put(name, Tensor.wrap(be, r.m(), p.shape()));
+        v.put(name, Tensor.wrap(be, r.v(), p.shape()));
+        return Tensor.wrap(be, r.param(), p.shape());
+    }
+
+    /** The lazy step: the touched rows gathered, stepped by the same kernel, written back into copies ({@link Backend#withRows}). */
+    private Tensor rows(String name, Tensor p, RowSparse g, Fused.AdamCoefficients c) {
+        Indices ids = g.rowIds();
+        if (ids.length() == 0) return p;
+        Backend be = p.backend();
+        int rows = p.dim(0), cols = p.dim(1);
+        Tensor mi = m.get(name), vi = v.get(name);
+        Buffer pr = gather(be, p.buffer(), cols, ids), mr = mi == null ? null : gather(be, mi.buffer(), cols, ids);
+        Buffer vr = vi == null ? null : gather(be, vi.buffer(), cols, ids);
+        // Never stepped: zero moments, and the rows take the first step's form (m = (1−β₁)g), as the exact step would.
+        Fused.AdamResult r = be.adamStep(pr, g.block().buffer(), mr, vr, c);
+        Buffer zeros = mi == null ? be.zeros(rows * cols) : null;
+        Buffer np = be.withRows(p.buffer(), cols, ids, r.param());
+        Buffer nm = be.withRows(mi == null ? zeros : mi.buffer(), cols, ids, r.m());
+        Buffer nv = be.withRows(vi == null ? zeros : vi.buffer(), cols, ids, r.v());
+        for (Buffer b : new Buffer[] {pr, mr, vr, r.param(), r.m(), r.v(), zeros}) if (b != null) be.release(b);
+        if (mi != null) {
+            be.release(mi.buffer());
+            be.release(vi.buffer());
+        }
+        m.put(name, Tensor.wrap(be, nm, p.shape()));
+        v.put(name, Tensor.wrap(be, nv, p.shape()));
+        return Tensor.wrap(be, np, p.shape());
+    }
+
+    private static Buffer gather(Backend be, Buffer table, int cols, Indices ids) {
+        Buffer out = be.allocate(ids.length() * cols);
+        if (cols > 0) be.gatherRows(table, cols, ids, out);
+        return out;
     }
 }

@@ -1,6 +1,10 @@
 package io.metarec.optim;
 
+import io.metarec.autograd.Gradient;
 import io.metarec.nn.Params;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Turns parameters and their gradients into updated parameters. Tensors are immutable, so a step
@@ -13,6 +17,17 @@ public interface Optimizer {
      * @param grads  gradients, one per name of {@code params} (names missing here are left unchanged)
      */
     Params step(Params params, Params grads);
+
+    /**
+     * The same from gradients some of which may be row-sparse ({@link io.metarec.autograd.RowSparse},
+     * an embedding table's touched rows). By default they are densified (exactly: zeros elsewhere)
+     * and the step is the dense one; an optimizer with a lazy mode updates only the touched rows.
+     */
+    default Params step(Params params, Map<String, Gradient> grads) {
+        Map<String, io.metarec.autograd.Tensor> dense = new LinkedHashMap<>();
+        grads.forEach((n, g) -> dense.put(n, g.toDense()));
+        return step(params, Params.of(dense));
+    }
 
     /**
      * What an optimizer carries from one step to the next, for a checkpoint: its kind ("adam",

@@ -2,6 +2,7 @@ package io.metarec.cli;
 
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.LearnerKind;
+import io.metarec.optim.OuterOptimizer;
 import io.metarec.rec.train.RecConfig;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,21 @@ class OptionHygieneTest extends CapturedCli {
         assertEquals(LearnerConfig.Execution.BATCHED, RecOptions.execution("BATCHED"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecOptions.execution("threads"));
         assertTrue(e.getMessage().startsWith("--execution: ") && e.getMessage().contains("per-task, batched, auto"), e.getMessage());
+    }
+
+    @Test
+    void outerOptimizerIsAdamUnlessAskedAndListedInTheHelp() {
+        assertEquals(OuterOptimizer.ADAM, RecConfig.defaults().outerOptimizer());
+        RecOptions o = new RecOptions();
+        o.preset = "default";
+        assertEquals(OuterOptimizer.ADAM, o.config(null).outerOptimizer());
+        o.outerOptimizer = "Lazy_Adam";
+        assertEquals(OuterOptimizer.LAZY_ADAM, o.config(null).outerOptimizer());
+        assertEquals(OuterOptimizer.LAZY_ADAM, o.config(null).learnerConfig().outerOptimizer(), "the learner gets it");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecOptions.outerOptimizer("sgd"));
+        assertTrue(e.getMessage().startsWith("--outer-optimizer: ") && e.getMessage().contains("adam, lazy-adam"), e.getMessage());
+        assertEquals(0, run("train", "--help"));
+        assertTrue(out.toString().replaceAll("\\s+", " ").contains("--outer-optimizer=KIND adam, lazy-adam:"), out.toString());
     }
 
     @Test

@@ -1,6 +1,11 @@
 package io.metarec.meta;
 
+import io.metarec.autograd.Gradient;
+import io.metarec.autograd.RowSparse;
+import io.metarec.autograd.Tensor;
+import io.metarec.backend.Backend;
 import io.metarec.backend.Buffer;
+import io.metarec.backend.Indices;
 import io.metarec.backend.cpu.ScalarBackend;
 import io.metarec.backend.cpu.VectorBackend;
 import org.junit.jupiter.api.Test;
@@ -68,11 +73,11 @@ class GradientTreeTest {
                     Counting be = new Counting();
                     VectorBackend vector = new VectorBackend();
                     GradientTree tree = new GradientTree(order == 2 ? vector : be, tasks);
-                    List<Buffer[]> handedIn = new ArrayList<>();
+                    List<Gradient[]> handedIn = new ArrayList<>();
                     List<Integer> arrival = new ArrayList<>();
                     for (int t = 0; t < tasks; t++) {
                         arrival.add(t);
-                        handedIn.add(new Buffer[] {be.upload(a.get(t)), be.upload(b.get(t))});
+                        handedIn.add(new Gradient[] {dense(be, a.get(t)), dense(be, b.get(t))});
                     }
                     Collections.shuffle(arrival, new Random(order * 31L + tasks));
                     List<Future<?>> jobs = new ArrayList<>();
@@ -94,16 +99,17 @@ class GradientTreeTest {
                         assertNull(sum.grads(), what);
                         continue;
                     }
-                    assertArrayEquals(wantA, be.download(sum.grads()[0]), what);
-                    assertArrayEquals(wantB, be.download(sum.grads()[1]), what);
+                    assertArrayEquals(wantA, sum.grads()[0].toDense().toArray(), what);
+                    assertArrayEquals(wantB, sum.grads()[1].toDense().toArray(), what);
                     for (int t = 0; t < tasks; t++) { // handed-in gradients are read, never written
-                        assertArrayEquals(a.get(t), be.download(handedIn.get(t)[0]), what + ": task " + t + " written");
+                        Buffer in = GradientTree.buffer(handedIn.get(t)[0]);
+                        assertArrayEquals(a.get(t), be.download(in), what + ": task " + t + " written");
                         if (order < 2 && !skip[t]) {
-                            boolean inResult = handedIn.get(t)[0] == sum.grads()[0];
-                            assertEquals(!inResult, be.released.contains(handedIn.get(t)[0]), what + ": task " + t + " released");
+                            boolean inResult = in == GradientTree.buffer(sum.grads()[0]);
+                            assertEquals(!inResult, be.released.contains(in), what + ": task " + t + " released");
                         }
                     }
-                    if (order < 2) for (Buffer r : sum.grads()) assertFalse(be.released.contains(r), what + ": the result is not released");
+                    if (order < 2) for (Gradient r : sum.grads()) assertFalse(be.released.contains(GradientTree.buffer(r)), what + ": the result is not released");
                 }
             }
         } finally {
@@ -111,11 +117,79 @@ class GradientTreeTest {
         }
     }
 
+    /**
+     * Row-sparse task gradients (an embedding table's touched rows; repeated rows, −0 among the
+     * values, some tasks with a dense gradient for the same table) sum to the bits of the dense
+     * tree over the same gradients written out as full tables, on either CPU backend, in any order.
+     */
+    @Test
+    void rowSparseGradientsSumToTheDenseTreesBits() throws Exception {
+        Random rnd = new Random(11);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            for (int tasks = 1; tasks <= 13; tasks++) {
+                int rows = 1 + rnd.nextInt(300), cols = 1 + rnd.nextInt(40);
+                List<float[]> full = new ArrayList<>();
+                List<int[]> ids = new ArrayList<>();
+                List<float[]> src = new ArrayList<>();
+                boolean[] skip = new boolean[tasks], denseTask = new boolean[tasks];
+                for (int t = 0; t < tasks; t++) {
+                    int n = rnd.nextInt(3 * Math.min(rows, 40)); // may be 0: a task that touched no row
+                    int[] id = new int[n];
+                    for (int i = 0; i < n; i++) id[i] = rnd.nextInt(Math.min(rows, 1 + rnd.nextInt(20))); // many repeats
+                    float[] v = gaussian(rnd, n * cols);
+                    for (int i = 0; i < v.length; i += 7) v[i] = -0f;
+                    float[] d = new float[rows * cols]; // the dense scatter: zeros, then each row added in order
+                    for (int i = 0; i < n; i++) for (int c = 0; c < cols; c++) d[id[i] * cols + c] += v[i * cols + c];
+                    ids.add(id);
+                    src.add(v);
+                    full.add(d);
+                    skip[t] = tasks > 2 && rnd.nextInt(5) == 0;
+                    denseTask[t] = rnd.nextInt(4) == 0;
+                }
+                float[] want = reference(full, skip, 0, tasks);
+                for (int order = 0; order < 3; order++) {
+                    Backend be = order == 2 ? new VectorBackend() : new ScalarBackend();
+                    GradientTree tree = new GradientTree(be, tasks);
+                    List<Integer> arrival = new ArrayList<>();
+                    for (int t = 0; t < tasks; t++) arrival.add(t);
+                    Collections.shuffle(arrival, new Random(order * 17L + tasks));
+                    List<Future<?>> jobs = new ArrayList<>();
+                    for (int t : arrival) {
+                        Gradient g = denseTask[t] ? new Gradient.Dense(Tensor.of(be, full.get(t), rows, cols))
+                                : RowSparse.scatter(Tensor.of(be, src.get(t), ids.get(t).length, cols), Indices.of(ids.get(t)), rows);
+                        GradientTree.Partial p = skip[t] ? GradientTree.Partial.skip() : new GradientTree.Partial(new Gradient[] {g}, false, 0, 1, 0);
+                        jobs.add(threads.submit(() -> tree.add(t, p)));
+                    }
+                    for (Future<?> f : jobs) f.get();
+                    GradientTree.Partial sum = tree.result();
+                    String what = tasks + " tasks, " + rows + "×" + cols + ", arrival " + arrival + " on " + be.name();
+                    if (want == null) {
+                        assertNull(sum.grads(), what);
+                        continue;
+                    }
+                    boolean anyDense = false;
+                    for (int t = 0; t < tasks; t++) anyDense |= denseTask[t] && !skip[t];
+                    assertEquals(!anyDense, sum.grads()[0] instanceof RowSparse, what + ": sparse while every task's is");
+                    assertArrayEquals(bits(want), bits(sum.grads()[0].toDense().toArray()), what);
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    static int[] bits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToRawIntBits(x[i]);
+        return b;
+    }
+
     @Test
     void releaseAllFreesWhatAnUnfinishedTreeHolds() {
         Counting be = new Counting();
         GradientTree tree = new GradientTree(be, 4);
-        Buffer[] g0 = {be.upload(new float[] {1, 2})}, g1 = {be.upload(new float[] {3, 4})}, g3 = {be.upload(new float[] {5, 6})};
+        Gradient[] g0 = {dense(be, new float[] {1, 2})}, g1 = {dense(be, new float[] {3, 4})}, g3 = {dense(be, new float[] {5, 6})};
         tree.add(0, new GradientTree.Partial(g0, false, 0, 1, 0));
         tree.add(1, new GradientTree.Partial(g1, false, 0, 1, 0)); // combines 0 + 1 into a fresh accumulator
         tree.add(3, new GradientTree.Partial(g3, false, 0, 1, 0)); // task 2 failed: 3 waits
@@ -123,8 +197,12 @@ class GradientTreeTest {
         Map<Buffer, Boolean> before = new IdentityHashMap<>();
         for (Buffer b : be.released) before.put(b, true);
         tree.releaseAll();
-        assertTrue(be.released.contains(g3[0]), "the waiting task's gradients are freed");
+        assertTrue(be.released.contains(GradientTree.buffer(g3[0])), "the waiting task's gradients are freed");
         assertEquals(before.size() + 2, be.released.size(), "and the accumulator of 0 + 1");
+    }
+
+    static Gradient dense(Backend be, float[] values) {
+        return new Gradient.Dense(Tensor.wrap(be, be.upload(values), values.length));
     }
 
     static float[] gaussian(Random r, int n) {

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * score in ops/s is meta-steps/s, comparable with melu_torch.py maml (RESULTS.md, "JMH mirror").
  * Only the MLP adapts (MeLU's local update). {@code execution}: PER_TASK = one graph per task on
  * the worker pool (what the "loop" reference does), BATCHED = all tasks stacked in the same
- * kernels (the "batched" reference). {@code backend}: cpu or cuda.
+ * kernels (the "batched" reference). {@code backend}: cpu or cuda. {@code optimizer}: adam (exact,
+ * the default) or lazy-adam (only the embedding rows the meta-batch touched step).
  *
  * <p>Secondary results per iteration ({@link CpuClock}): {@code steps} and {@code cpuSeconds}, the
  * process's CPU time (every engine thread, GC and JIT included). Their ratio, meta-steps per
@@ -52,6 +53,8 @@ public class MeluMamlBench {
     @Param({"PER_TASK", "BATCHED"}) String execution;
     @Param({"cpu"}) String backend;
     @Param({"32"}) int metaBatch;
+    /** The outer optimizer: exact Adam, or lazy Adam (embedding rows untouched by the meta-batch do not step). */
+    @Param({"adam"}) String optimizer;
 
     private Maml<Examples> maml;
     private List<Task<Examples>> pool;
@@ -65,7 +68,7 @@ public class MeluMamlBench {
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
                 .withOrder(order == 2 ? Order.SECOND_ORDER : Order.FIRST_ORDER).withAdaptedGroups(List.of("mlp"))
                 .withExecution(LearnerConfig.Execution.valueOf(execution));
-        maml = new Maml<>(MeluWorkload.model(), cfg);
+        maml = new Maml<>(MeluWorkload.model(), cfg, io.metarec.optim.Adam.withDefaults(cfg.outerLr(), optimizer.equals("lazy-adam")));
         step = 0;
         MeluMamlBench.CpuClock.resetPeakRss();
     }

@@ -362,6 +362,12 @@ public final class CudaBackend implements Backend {
         return new Fused.AdamResult(p2, m2, v2);
     }
 
+    @Override public synchronized Buffer withRows(Buffer base, int cols, Indices rows, Buffer block) {
+        CudaBuffer out = allocateUnscoped(base.length()); // a parameter or moment for the next step: outlives the step's scope
+        Fused.withRowsInto(this, base, cols, rows, block, out);
+        return out;
+    }
+
     @Override public synchronized Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum, Fused.SgdCoefficients c) {
         int n = param.length();
         need(grad.length() == n && (momentum == null || momentum.length() == n), "sgdStep",

@@ -104,6 +104,27 @@ public record Checkpoint(int epoch, boolean finished, boolean stoppedEarly, List
             return new Fingerprint(config, dataHash(e.data()), splitHash(e.split(), e.trainValidation()), backend);
         }
 
+        /**
+         * A checkpoint's configuration with the fields it predates added as a file without them reads
+         * (RecConfig's value for an absent field: {@code outerOptimizer} ADAM, what such runs trained
+         * with), so a run of this version continues it; the fields it has stay as written.
+         */
+        static JsonNode withAbsentDefaults(JsonNode config) {
+            if (!(config instanceof ObjectNode written)) return config;
+            JsonNode full;
+            try {
+                full = JSON.readTree(JSON.writeValueAsBytes(JSON.treeToValue(written, RecConfig.class)));
+            } catch (IOException | RuntimeException e) {
+                return config; // not a configuration this version reads: compared as written, difference() names the field
+            }
+            ObjectNode out = written.deepCopy();
+            for (Iterator<String> it = full.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!out.has(f)) out.set(f, full.get(f));
+            }
+            return out;
+        }
+
         /** What differs between this (a checkpoint's) and {@code now}, in words; null when nothing does. */
         public String difference(Fingerprint now) {
             for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) {
@@ -191,7 +212,7 @@ public record Checkpoint(int epoch, boolean finished, boolean stoppedEarly, List
         try {
             JsonNode f = h.get("fingerprint");
             if (f == null || !f.isObject() || !f.path("config").isObject()) throw new Bad("fingerprint", "missing or not an object");
-            Fingerprint fp = new Fingerprint(f.get("config"), text(f, "data_sha256"), text(f, "split_sha256"), text(f, "backend"));
+            Fingerprint fp = new Fingerprint(Fingerprint.withAbsentDefaults(f.get("config")), text(f, "data_sha256"), text(f, "split_sha256"), text(f, "backend"));
             int epoch = count(h, "epoch");
             if (epoch < 1) throw new Bad("epoch", "must be at least 1, got " + epoch);
             List<RecTrainer.Epoch> curve = new ArrayList<>();

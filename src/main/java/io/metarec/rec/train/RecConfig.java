@@ -3,6 +3,7 @@ package io.metarec.rec.train;
 import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.LearnerKind;
 import io.metarec.meta.Order;
+import io.metarec.optim.OuterOptimizer;
 
 import java.util.List;
 
@@ -29,11 +30,14 @@ import java.util.List;
  * @param variedSupport   meta-train on support sets cut to random sizes (1 to all), so adapting helps at every size
  * @param foldIn          with identities and squared error: fit the user's offset and bias to the support in closed form
  *                        (a ridge regression, as a factorisation folds in a new user) before the inner loop's steps
+ * @param resplit         deal each training user's ratings anew into support and query every epoch
+ * @param outerOptimizer  exact Adam (default) or lazy Adam, which steps only the embedding rows a meta-step touched;
+ *                        absent from files written before it: exact Adam, what they were trained with
  */
 public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
                         float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
                         LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
-                        boolean foldIn, boolean resplit) {
+                        boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer) {
 
     public static final List<String> MODELS = List.of("melu", "metric");
     /**
@@ -47,6 +51,15 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     public static final int MAX_META_BATCH = 100_000;
     /** Most hidden layers. */
     public static final int MAX_LAYERS = 16;
+
+    /** With exact Adam as the outer optimizer. */
+    public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
+                     float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
+                     LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
+                     boolean foldIn, boolean resplit) {
+        this(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution,
+                seed, identity, lslr, variedSupport, foldIn, resplit, OuterOptimizer.ADAM);
+    }
 
     /** A run of the models as they were before identities (no identity, LSLR or varied supports). */
     public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
@@ -80,6 +93,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         need(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "epochs must be in 1.." + MAX_EPOCHS + ", got " + epochs);
         need(patience >= 0 && patience <= MAX_EPOCHS, "patience", "patience must be in 0.." + MAX_EPOCHS + ", got " + patience);
         need(validation >= 0 && validation < 0.5, "validation", "validation share must be in [0, 0.5), got " + validation);
+        if (outerOptimizer == null) outerOptimizer = OuterOptimizer.ADAM; // a file from before the field: trained with exact Adam
     }
 
     /**
@@ -102,6 +116,10 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         if (!ok) throw new InvalidField(field, message);
     }
 
+    public RecConfig withOuterOptimizer(OuterOptimizer o) {
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, o);
+    }
+
     /** This project's defaults (see docs/models.md, "Learners": sizes from the synthetic data, the rest from ML-100K). */
     public static RecConfig defaults() {
         // Outer rate 3e-4, up to 40 epochs, patience 5 (chosen on ML-100K, three splits: MAML's user-cold
@@ -122,19 +140,19 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     }
 
     public RecConfig withAlgo(String a) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
+        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
     }
 
     public RecConfig withModel(String m) {
-        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
+        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
     }
 
     public RecConfig withEpochs(int e) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
     }
 
     public RecConfig withSeed(long s) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, resplit);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
     }
 
     /**
@@ -155,7 +173,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     /** The learner configuration (the adapted groups follow from the model). */
     public LearnerConfig learnerConfig() {
         // Meta-LSTM ignores second derivatives through the gradient, as Ravi & Larochelle do.
-        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), kind().order(), 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed);
+        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), kind().order(), 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed, outerOptimizer);
     }
 
     /**

@@ -30,13 +30,17 @@ class LearnerOnEmulatedCudaTest {
     record Run(List<Double> losses, List<Integer> liveBlocks) {}
 
     static Run run(Backend be, CudaBackend cuda, LearnerConfig.Execution ex) {
+        return run(be, cuda, ex, io.metarec.optim.OuterOptimizer.ADAM);
+    }
+
+    static Run run(Backend be, CudaBackend cuda, LearnerConfig.Execution ex, io.metarec.optim.OuterOptimizer outer) {
         Backend saved = Backends.current();
         try {
             Backends.use(be);
             List<Task<Examples>> pool = RecModelsTestData.tasks(8);
             var model = new MeluModel(RecModelsTestData.FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f);
             var cfg = LearnerConfig.defaults().withInnerSteps(2).withInnerLr(0.01f).withOrder(Order.SECOND_ORDER)
-                    .withAdaptedGroups(List.of("mlp")).withExecution(ex);
+                    .withAdaptedGroups(List.of("mlp")).withExecution(ex).withOuterOptimizer(outer);
             Maml<Examples> maml = new Maml<>(model, cfg);
             List<Double> losses = new ArrayList<>();
             List<Integer> live = new ArrayList<>();
@@ -63,6 +67,22 @@ class LearnerOnEmulatedCudaTest {
             for (int i = 2; i < gpu.liveBlocks().size(); i++)
                 assertEquals(gpu.liveBlocks().get(1), gpu.liveBlocks().get(i), ex + ": device blocks after each step " + gpu.liveBlocks());
             assertTrue(gpu.liveBlocks().get(1) > 0);
+        }
+    }
+
+    /** Lazy Adam writes its touched rows back into fresh parameters and moments that outlive the step's scope. */
+    @Test
+    void lazyAdamOnCudaMatchesTheCpuAndFreesEachStep() {
+        var harness = KernelHarness.get();
+        assumeTrue(harness.isPresent(), "no C++ compiler for the kernel harness");
+        for (LearnerConfig.Execution ex : List.of(LearnerConfig.Execution.BATCHED, LearnerConfig.Execution.PER_TASK)) {
+            CudaBackend cuda = new CudaBackend(new EmulatedDevice(harness.get(), 1, 3));
+            Run cpu = run(new ScalarBackend(), null, ex, io.metarec.optim.OuterOptimizer.LAZY_ADAM);
+            Run gpu = run(cuda, cuda, ex, io.metarec.optim.OuterOptimizer.LAZY_ADAM);
+            for (int i = 0; i < cpu.losses().size(); i++)
+                assertEquals(cpu.losses().get(i), gpu.losses().get(i), 1e-4 * Math.abs(cpu.losses().get(i)), ex + " step " + i);
+            for (int i = 2; i < gpu.liveBlocks().size(); i++)
+                assertEquals(gpu.liveBlocks().get(1), gpu.liveBlocks().get(i), ex + ": device blocks after each step " + gpu.liveBlocks());
         }
     }
 }

@@ -4,6 +4,7 @@ import io.metarec.meta.LearnerConfig;
 import io.metarec.meta.MetaLearner;
 import io.metarec.nn.Params;
 import io.metarec.optim.Optimizer;
+import io.metarec.optim.OuterOptimizer;
 import io.metarec.rec.data.Dataset;
 import io.metarec.rec.data.Synthetic;
 import io.metarec.rec.data.SyntheticConfig;
@@ -204,6 +205,31 @@ class ResumeTest {
                 new MetaLearner.TrainingState(s.meta(), new Optimizer.State("adam", 0, Params.empty()), s.metaSteps(), s.skippedTasks()), cp.shuffles());
         assertFalse(sameBits(expected, values(run(c, freshAdam, new RecTrainer.Listener() {}).learner())),
                 "without Adam's moments and step count the updates differ");
+    }
+
+    @Test
+    void lazyAdamTrainsElsewhereAndResumesBitwise() throws IOException {
+        RecConfig exact = config("maml", 3e-3f, 3, 0, false), lazy = exact.withOuterOptimizer(OuterOptimizer.LAZY_ADAM);
+        Map<String, float[]> withLazy = values(resumesBitwise(lazy, "lazy", 1, 2).learner());
+        assertFalse(sameBits(values(run(exact, null, new RecTrainer.Listener() {}).learner()), withLazy),
+                "the option reaches the learner: rows no task touched stay put under lazy Adam, not under Adam");
+    }
+
+    @Test
+    void aCheckpointFromBeforeTheOuterOptimizerOptionContinuesWithAdam() {
+        RecConfig c = config("maml", 3e-3f, 4, 0, false);
+        Checkpoint.Fingerprint now = fingerprint(c);
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) now.config().deepCopy();
+        assertNotNull(old.remove("outerOptimizer"), "the field is written");
+        try { // as a model file's header is read (SavedModel): the field's absence means exact Adam
+            assertEquals(c, new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(old, RecConfig.class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
+        Checkpoint.Fingerprint before = new Checkpoint.Fingerprint(Checkpoint.Fingerprint.withAbsentDefaults(old), now.data(), now.split(), now.backend());
+        assertNull(before.difference(now), "a checkpoint without the field was trained with exact Adam");
+        assertEquals("config field outerOptimizer = \"ADAM\" (now \"LAZY_ADAM\")",
+                before.difference(fingerprint(c.withOuterOptimizer(OuterOptimizer.LAZY_ADAM))));
     }
 
     @Test
