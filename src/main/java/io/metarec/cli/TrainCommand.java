@@ -68,6 +68,9 @@ public final class TrainCommand implements Callable<Integer> {
         spark.check(localSteps == null ? null : "--local-steps", barrier ? "--barrier" : null);
         if (localSteps != null && localSteps < 1) throw new IllegalArgumentException("--local-steps must be at least 1, got " + localSteps);
         RecConfig c = rec.config(algo);
+        if (spark.on() && c.outerOptimizer() == io.metarec.optim.OuterOptimizer.LAZY_ADAM)
+            throw new IllegalArgumentException("--spark sums dense gradients, so every embedding row would count as touched: "
+                    + "--outer-optimizer lazy-adam runs without --spark (docs/spark.md)");
         Path file = out != null ? out : Path.of("runs", c.algo() + "-" + c.model() + ".metarec");
         Path curve = curveOf(file);
         Path ckpt = Checkpoint.fileFor(file);

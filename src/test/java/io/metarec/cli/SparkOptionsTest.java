@@ -23,6 +23,7 @@ class SparkOptionsTest extends CapturedCli {
         refused("--partitions needs --spark", "train", "--data", data, "--partitions", "2");
         refused("--local-steps needs --spark", "train", "--data", data, "--local-steps", "4");
         refused("--barrier needs --spark", "train", "--data", data, "--barrier");
+        refused("--outer-optimizer lazy-adam runs without --spark", "train", "--data", data, "--spark", "local[1]", "--outer-optimizer", "lazy-adam");
         refused("--recommendations needs --spark", "evaluate", "--model", dir.resolve("m").toString(), "--data", data, "--recommendations", "x.csv");
     }
 
