@@ -61,12 +61,25 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
     Path json;
 
+    @Option(names = "--recommendations", paramLabel = "FILE",
+            description = "with --spark: also write every evaluated user's top-k items of the scenario's catalogue as CSV: scenario,recommender,user,rank,item,score")
+    Path recommendations;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "10", description = "items per user in --recommendations (default ${DEFAULT-VALUE})")
+    int topK;
+
+    @Mixin SparkOptions spark;
     @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
         common.backend();
+        spark.check(recommendations == null ? null : "--recommendations");
+        if (spark.on() && (baselines || givenN != null))
+            throw new IllegalArgumentException("--spark evaluates the model itself: --baselines and --given-n run without --spark");
+        if (topK < 1) throw new IllegalArgumentException("--top-k must be at least 1, got " + topK);
         if (json != null) Outputs.file("--json", json); // before any work
+        if (recommendations != null) Outputs.file("--recommendations", recommendations);
         List<Integer> sizes = givenN == null ? null : givenN(givenN); // bad values fail before any work
         SavedModel m = SavedModel.load(model);
         RecConfig c = m.config();
@@ -96,7 +109,21 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         ObjectNode doc;
         try {
-            doc = evaluate(e, recs, sizes, c, config);
+            if (spark.on()) {
+                List<io.metarec.spark.SparkEvaluation.Spec> specs = new ArrayList<>();
+                for (Recommender r : recs) specs.add(new io.metarec.spark.SparkEvaluation.Spec(r.name(), n));
+                if (c.kind() == LearnerKind.PRETRAINED) specs.set(0, new io.metarec.spark.SparkEvaluation.Spec("global-model", 0));
+                var result = io.metarec.spark.SparkRun.evaluate(new io.metarec.spark.SparkRun.Options(spark.master, spark.partitions, 1, false), e, c, m.learner(),
+                        specs, !noCatalogue, recommendations == null ? 0 : topK, data, split, model, System.out);
+                result.report().print(System.out, shown(metrics, result.report().metrics()));
+                doc = result.report().toJson(config);
+                if (recommendations != null) {
+                    io.metarec.spark.SparkEvaluation.writeCsv(recommendations, e, specs, result.top());
+                    System.out.println("top-" + topK + " lists written to " + recommendations);
+                }
+            } else {
+                doc = evaluate(e, recs, sizes, c, config);
+            }
         } catch (ArithmeticException ex) {
             throw RecommendCommand.unusable(model, ex);
         }

@@ -50,13 +50,27 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the interrupted run whose checkpoint is FILE.ckpt (same options and data; refused otherwise)")
     boolean resume;
 
+    @Option(names = "--local-steps", paramLabel = "K",
+            description = "with --spark: K meta-steps on each partition's own tasks, then the partitions' parameters are averaged "
+                    + "(fewer rounds, Reptile-like; not the single machine's result). Default 1: gradients summed every step, bitwise the single machine's")
+    Integer localSteps;
+
+    @Option(names = "--barrier", description = "with --spark: run each step's stage in barrier mode (all partitions start together; needs a task slot per partition)")
+    boolean barrier;
+
     @Mixin RecOptions rec;
+    @Mixin SparkOptions spark;
     @Mixin ProgressOptions progress;
     @Mixin CommonOptions common;
 
     @Override public Integer call() throws IOException {
         common.backend();
+        spark.check(localSteps == null ? null : "--local-steps", barrier ? "--barrier" : null);
+        if (localSteps != null && localSteps < 1) throw new IllegalArgumentException("--local-steps must be at least 1, got " + localSteps);
         RecConfig c = rec.config(algo);
+        if (spark.on() && c.outerOptimizer() == io.metarec.optim.OuterOptimizer.LAZY_ADAM)
+            throw new IllegalArgumentException("--spark sums dense gradients, so every embedding row would count as touched: "
+                    + "--outer-optimizer lazy-adam runs without --spark (docs/spark.md)");
         Path file = out != null ? out : Path.of("runs", c.algo() + "-" + c.model() + ".metarec");
         Path curve = curveOf(file);
         Path ckpt = Checkpoint.fileFor(file);
@@ -104,7 +118,15 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         }) {
-            t = e.train(c, learner, p, from == null ? null : from.state());
+            Checkpoint state = from == null ? null : from.state();
+            if (spark.on()) {
+                info.put("spark_master", spark.master);
+                info.put("spark_local_steps", localSteps == null ? 1 : localSteps);
+                t = io.metarec.spark.SparkRun.train(new io.metarec.spark.SparkRun.Options(spark.master, spark.partitions, localSteps == null ? 1 : localSteps, barrier),
+                        e, c, learner, p, state, data, split, System.out);
+            } else {
+                t = e.train(c, learner, p, state);
+            }
         } catch (TrainingDivergedException x) {
             Checkpoint.delete(ckpt); // nothing better than the start: resuming would only diverge again
             throw x;

@@ -223,17 +223,41 @@ public abstract class MetaLearner<D> {
         // Everything a step allocates on this thread dies with the step; the updated parameters come
         // from the optimizer unscoped, and the ones they replace are released (device memory stays flat).
         try (MemoryScope step = be.openScope()) {
-            Mean mg = meanGradient(tasks);
+            Mean mg = meanGradient(tasks, 0);
+            apply(mg.grads());
+            return mg.result();
+        }
+    }
+
+    /**
+     * The outer update of one meta-step with a meta-gradient computed elsewhere (e.g. summed over
+     * machines, {@code io.metarec.spark}): the outer optimizer's step on {@code grads} (the dense
+     * mean over the meta-batch's tasks used, named as {@link #metaParams}; null when every task was
+     * skipped: no update), and the meta-step count advances. {@link #metaStep} is the same update
+     * of its own mean gradient.
+     */
+    public void applyMetaGradient(Params grads) {
+        if (grads == null) {
+            apply(null);
+            return;
+        }
+        Map<String, Gradient> dense = new LinkedHashMap<>();
+        grads.asMap().forEach((n, t) -> dense.put(n, new Gradient.Dense(t)));
+        apply(dense);
+    }
+
+    private void apply(Map<String, Gradient> grads) {
+        Backend be = backend();
+        try (MemoryScope update = be.openScope()) {
             synchronized (this) {
-                if (mg.grads() != null) {
+                if (grads != null) {
                     Params old = meta;
-                    meta = outer.step(meta, mg.grads());
+                    meta = outer.step(meta, grads);
                     for (String n : old.names())
                         if (old.get(n).buffer() != meta.get(n).buffer()) be.release(old.get(n).buffer());
                 }
                 metaSteps++;
             }
-            return mg.result();
         }
     }
 
@@ -259,7 +283,16 @@ public abstract class MetaLearner<D> {
 
     /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them (dense). */
     public MetaGradient metaGradient(List<Task<D>> tasks) {
-        Mean m = meanGradient(tasks);
+        return metaGradient(tasks, 0);
+    }
+
+    /**
+     * The same for tasks that are positions {@code firstIndex}, {@code firstIndex + 1}, … of a
+     * larger meta-batch (a share of it computed on another machine): a task's index keys a
+     * stochastic learner's noise, so each task gets the draw it gets in the whole batch.
+     */
+    public MetaGradient metaGradient(List<Task<D>> tasks, int firstIndex) {
+        Mean m = meanGradient(tasks, firstIndex);
         if (m.grads() == null) return new MetaGradient(m.result(), null);
         Map<String, Tensor> dense = new LinkedHashMap<>();
         m.grads().forEach((n, g) -> dense.put(n, g.toDense()));
@@ -272,7 +305,8 @@ public abstract class MetaLearner<D> {
      */
     private record Mean(StepResult result, Map<String, Gradient> grads) {}
 
-    private Mean meanGradient(List<Task<D>> tasks) {
+    private Mean meanGradient(List<Task<D>> tasks, int firstIndex) {
+        if (firstIndex < 0) throw new IllegalArgumentException(name() + ": a task index must be ≥ 0, got " + firstIndex);
         if (tasks.isEmpty()) throw new IllegalArgumentException(name() + ": a meta-batch needs at least one task");
         for (int i = 0; i < tasks.size(); i++) {
             checkNotEmpty(tasks.get(i).support(), "task " + i + ": the support set");
@@ -280,7 +314,7 @@ public abstract class MetaLearner<D> {
         }
         Params leaves = metaParams().requiringGrad();
         List<Buffer> workerBuffers = new ArrayList<>();
-        Contribution c = batched() ? runStacked(leaves, tasks) : runPerTask(leaves, tasks, workerBuffers);
+        Contribution c = batched() ? runStacked(leaves, tasks, firstIndex) : runPerTask(leaves, tasks, firstIndex, workerBuffers);
         synchronized (this) {
             skippedTasks += c.skipped;
         }
@@ -388,7 +422,7 @@ public abstract class MetaLearner<D> {
      * {@link GradientTree} as it finishes; {@code workerBuffers} receives the sum's buffers, which
      * belong to no memory scope (to free after use).
      */
-    private Contribution runPerTask(Params leaves, List<Task<D>> tasks, List<Buffer> workerBuffers) {
+    private Contribution runPerTask(Params leaves, List<Task<D>> tasks, int firstIndex, List<Buffer> workerBuffers) {
         Backend be = backend();
         List<String> names = leaves.names();
         GradientTree tree = new GradientTree(be, tasks.size());
@@ -400,7 +434,7 @@ public abstract class MetaLearner<D> {
                 // Worker threads are outside the caller's memory scope: each task owns its own and
                 // hands only its gradients on, to the tree, which frees them once added.
                 try (MemoryScope task = be.openScope()) {
-                    Contribution c = taskContribution(leaves, tasks.get(index), index);
+                    Contribution c = taskContribution(leaves, tasks.get(index), firstIndex + index);
                     if (c.gradSum() == null || c.used() == 0) part = new GradientTree.Partial(null, false, 0, 0, c.skipped());
                     else {
                         Gradient[] g = new Gradient[names.size()];
@@ -437,10 +471,10 @@ public abstract class MetaLearner<D> {
         return new Contribution(Contribution.of(names, List.of(sum.grads())), sum.loss(), sum.used(), sum.skipped());
     }
 
-    private Contribution runStacked(Params leaves, List<Task<D>> tasks) {
+    private Contribution runStacked(Params leaves, List<Task<D>> tasks, int firstIndex) {
         List<Task<D>> live = new ArrayList<>(tasks);
         List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) index.add(i);
+        for (int i = 0; i < tasks.size(); i++) index.add(firstIndex + i);
         int skipped = 0;
         while (!live.isEmpty()) {
             try {

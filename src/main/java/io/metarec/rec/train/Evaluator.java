@@ -48,6 +48,15 @@ public final class Evaluator {
 
     /** Mean ± CI of every metric over the tasks (metrics a recommender cannot produce are NaN summaries). */
     public Map<String, Summary> evaluate(Recommender r, List<UserTask> ts) {
+        return summaries(values(r, ts));
+    }
+
+    /**
+     * The per-user values behind {@link #evaluate}: [metric (as {@link #metricNames})][task], NaN
+     * where a metric is undefined. Each user's values depend on that user alone, so the values of
+     * a share of the users (another machine's) are the same numbers.
+     */
+    public double[][] values(Recommender r, List<UserTask> ts) {
         List<String> names = metricNames();
         double[][] values = new double[names.size()][ts.size()];
         EnginePool.forEach(ts.size(), k -> {
@@ -57,6 +66,12 @@ public final class Evaluator {
             }
             for (int j = 0; j < names.size(); j++) values[j][k] = m.getOrDefault(names.get(j), Double.NaN);
         });
+        return values;
+    }
+
+    /** Mean ± CI of every metric from per-user values ({@link #values}, all users in the scenario's order). */
+    public Map<String, Summary> summaries(double[][] values) {
+        List<String> names = metricNames();
         Map<String, Summary> out = new LinkedHashMap<>();
         for (int j = 0; j < names.size(); j++) out.put(names.get(j), Summary.of(values[j]));
         return out;

@@ -138,6 +138,17 @@ public final class Experiment {
         return Baselines.all(tasks, userTasks.validation());
     }
 
+    /**
+     * The meta-training tasks of epoch {@code epoch} (1, 2, …) at the given positions of the
+     * training users' list ({@link #trainValidation}): what single-machine training builds for the
+     * whole list, task by task the same (each task is seeded by its user and the epoch).
+     */
+    public List<Task<Examples>> epochTasks(RecConfig c, int epoch, int[] positions) {
+        List<UserTask> all = userTasks.train(), some = new java.util.ArrayList<>(positions.length);
+        for (int p : positions) some.add(all.get(p));
+        return tasks.trainingTasks(some, training(c), epoch);
+    }
+
     /** Share of item ratings whose item identity meta-training hides (see {@link TaskFactory.Training}). */
     public static final double HIDE_ITEM = 0.1;
 
@@ -173,12 +184,20 @@ public final class Experiment {
      * the start); see {@link Checkpoint.Fingerprint} for checking that it is one.
      */
     public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Listener listener, Checkpoint from) {
-        long t0 = System.nanoTime();
         TaskFactory.Training how = training(c);
+        return train(c, learner, RecTrainer.local(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation), listener, from);
+    }
+
+    /**
+     * The same with the meta-steps computed by {@code engine} (for the tasks of {@link #epochTasks};
+     * e.g. on a Spark cluster, {@code io.metarec.spark}).
+     */
+    public Trained train(RecConfig c, MetaLearner<Examples> learner, RecTrainer.Engine engine, RecTrainer.Listener listener, Checkpoint from) {
+        long t0 = System.nanoTime();
         RecTrainer.History h;
         try {
-            h = RecTrainer.train(learner, e -> tasks.trainingTasks(userTasks.train(), how, e), validation,
-                    new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()), listener, from);
+            h = RecTrainer.train(learner, engine, new RecTrainer.Options(c.epochs(), c.metaBatch(), c.patience(), c.innerSteps(), c.seed()),
+                    listener, from);
         } catch (TrainingDivergedException x) {
             throw x.withAdvice(divergenceAdvice(c));
         }

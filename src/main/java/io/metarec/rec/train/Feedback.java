@@ -9,7 +9,7 @@ import java.util.Locale;
  * liked an item — ratings at or above {@code positiveThreshold} are positives (1), lower ratings
  * and {@code negatives} sampled unrated items per positive are negatives (0) — with BCE on logits.
  */
-public record Feedback(Kind kind, float positiveThreshold, int negatives) {
+public record Feedback(Kind kind, float positiveThreshold, int negatives) implements java.io.Serializable {
     public enum Kind { EXPLICIT, IMPLICIT }
 
     public static final float DEFAULT_THRESHOLD = 4f;

@@ -37,7 +37,7 @@ import java.util.List;
 public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
                         float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
                         LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
-                        boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer) {
+                        boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer) implements java.io.Serializable {
 
     public static final List<String> MODELS = List.of("melu", "metric");
     /**

@@ -115,10 +115,57 @@ public final class RecTrainer {
      */
     public static History train(MetaLearner<Examples> learner, java.util.function.IntFunction<List<Task<Examples>>> epochTasks,
                                 List<Task<Examples>> validation, Options o, Listener listener, Checkpoint from) {
+        return train(learner, local(learner, epochTasks, validation), o, listener, from);
+    }
+
+    /**
+     * Where {@link #train}'s meta-steps and validation losses are computed: {@link #local} on this
+     * machine, or elsewhere ({@code io.metarec.spark}) with the same results. The loop around them
+     * (task order, early stopping, divergence, checkpoints) is the same for every engine.
+     */
+    public interface Engine {
+        /** Prepares epoch {@code epoch}'s training tasks and returns how many there are. */
+        int epoch(int epoch);
+
+        /** One meta-step of the learner on the epoch's tasks {@code order[lo]}, …, {@code order[hi − 1]}, a meta-batch in that order. */
+        MetaLearner.StepResult step(int[] order, int lo, int hi);
+
+        /** Whether there are validation tasks. */
+        boolean hasValidation();
+
+        /** The mean validation loss after adapting with {@code steps} inner steps, as {@link RecTrainer#validationLoss} computes it. */
+        double validationLoss(int steps);
+    }
+
+    /** The engine of a single machine: {@link MetaLearner#metaStep} on the epoch's tasks. */
+    public static Engine local(MetaLearner<Examples> learner, java.util.function.IntFunction<List<Task<Examples>>> epochTasks,
+                               List<Task<Examples>> validation) {
+        return new Engine() {
+            List<Task<Examples>> train = List.of();
+
+            @Override public int epoch(int epoch) {
+                train = epochTasks.apply(epoch);
+                return train.size();
+            }
+
+            @Override public MetaLearner.StepResult step(int[] order, int lo, int hi) {
+                List<Task<Examples>> batch = new ArrayList<>(hi - lo);
+                for (int k = lo; k < hi; k++) batch.add(train.get(order[k]));
+                return learner.metaStep(batch);
+            }
+
+            @Override public boolean hasValidation() { return !validation.isEmpty(); }
+
+            @Override public double validationLoss(int steps) { return RecTrainer.validationLoss(learner, validation, steps); }
+        };
+    }
+
+    /** The same loop with the meta-steps and validation losses computed by {@code engine} (which meta-trains {@code learner}). */
+    public static History train(MetaLearner<Examples> learner, Engine engine, Options o, Listener listener, Checkpoint from) {
         int first = from == null ? 1 : from.epoch() + 1;
-        List<Task<Examples>> train = epochTasks.apply(from == null || from.finished() ? 1 : first);
-        if (train.isEmpty()) throw new IllegalArgumentException("no training tasks: the split has no 'train' tasks (check the data and the split)");
-        int steps = (train.size() + o.metaBatch() - 1) / o.metaBatch();
+        int tasks = engine.epoch(from == null || from.finished() ? 1 : first);
+        if (tasks == 0) throw new IllegalArgumentException("no training tasks: the split has no 'train' tasks (check the data and the split)");
+        int steps = (tasks + o.metaBatch() - 1) / o.metaBatch();
         TaskOrder order = new TaskOrder(o.seed());
         List<Epoch> epochs = new ArrayList<>();
         double best = Double.POSITIVE_INFINITY, smoothed = Double.NaN;
@@ -129,9 +176,9 @@ public final class RecTrainer {
         if (from == null) {
             listener.started(o.epochs(), steps);
             bestParams = learner.snapshot();
-            if (!validation.isEmpty()) { // epoch 0: the initial parameters compete too (a model may start from a good factorisation)
+            if (engine.hasValidation()) { // epoch 0: the initial parameters compete too (a model may start from a good factorisation)
                 try {
-                    initial = validationLoss(learner, validation, o.evalSteps());
+                    initial = engine.validationLoss(o.evalSteps());
                 } catch (NonFiniteException x) {
                     throw new TrainingDivergedException(0, "adapting the initial parameters to the validation users: " + x.detail());
                 }
@@ -160,8 +207,8 @@ public final class RecTrainer {
         }
         for (int e = first; e <= o.epochs(); e++) {
             long t0 = System.nanoTime();
-            if (e > first) train = epochTasks.apply(e);
-            int[] perm = order.next(train.size());
+            if (e > first) tasks = engine.epoch(e);
+            int[] perm = order.next(tasks);
             double lossSum = 0;
             int lossCount = 0;
             long skippedBefore = learner.skippedTasks();
@@ -169,20 +216,18 @@ public final class RecTrainer {
             String diverged = null;
             try {
                 for (int s = 0; s < steps; s++) {
-                    List<Task<Examples>> batch = new ArrayList<>();
-                    for (int k = s * o.metaBatch(); k < Math.min(train.size(), (s + 1) * o.metaBatch()); k++) batch.add(train.get(perm[k]));
-                    MetaLearner.StepResult r = learner.metaStep(batch);
+                    MetaLearner.StepResult r = engine.step(perm, s * o.metaBatch(), Math.min(tasks, (s + 1) * o.metaBatch()));
                     if (!Double.isNaN(r.loss())) {
                         if (Double.isNaN(reference)) reference = r.loss();
                         lossSum += r.loss() * r.tasks();
                         lossCount += r.tasks();
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
-                    listener.step(e, s + 1, lossCount == 0 ? Double.NaN : lossSum / lossCount, Math.min(train.size(), (s + 1) * o.metaBatch()) / secs);
+                    listener.step(e, s + 1, lossCount == 0 ? Double.NaN : lossSum / lossCount, Math.min(tasks, (s + 1) * o.metaBatch()) / secs);
                 }
                 seconds = (System.nanoTime() - t0) / 1e9;
-                val = validation.isEmpty() ? lossSum / Math.max(1, lossCount) : validationLoss(learner, validation, o.evalSteps());
-                diverged = divergence(val, reference, validation.isEmpty() ? "training" : "validation");
+                val = !engine.hasValidation() ? lossSum / Math.max(1, lossCount) : engine.validationLoss(o.evalSteps());
+                diverged = divergence(val, reference, !engine.hasValidation() ? "training" : "validation");
             } catch (NonFiniteException x) {
                 diverged = x.detail();
             }
@@ -191,7 +236,7 @@ public final class RecTrainer {
                 learner.load(bestParams);
                 return new History(List.copyOf(epochs), bestEpoch, best, false, initial, e, diverged);
             }
-            Epoch ep = new Epoch(e, lossSum / Math.max(1, lossCount), val, seconds, train.size() / seconds, learner.skippedTasks() - skippedBefore);
+            Epoch ep = new Epoch(e, lossSum / Math.max(1, lossCount), val, seconds, tasks / seconds, learner.skippedTasks() - skippedBefore);
             epochs.add(ep);
             smoothed = Double.isNaN(smoothed) ? val : SMOOTHING * val + (1 - SMOOTHING) * smoothed;
             boolean improved = smoothed < best;
@@ -259,6 +304,18 @@ public final class RecTrainer {
 
     /** Mean query loss after adaptation over the tasks (parallel over tasks, deterministic). */
     public static double validationLoss(MetaLearner<Examples> learner, List<Task<Examples>> tasks, int steps) {
+        return meanLoss(validationLosses(learner, tasks, steps));
+    }
+
+    /** The mean of per-task losses, summed in task order (what {@link #validationLoss} returns for them). */
+    public static double meanLoss(double[] loss) {
+        double sum = 0;
+        for (double v : loss) sum += v;
+        return sum / Math.max(1, loss.length);
+    }
+
+    /** Each task's query loss after adaptation (each task alone: the same on any machine). */
+    public static double[] validationLosses(MetaLearner<Examples> learner, List<Task<Examples>> tasks, int steps) {
         double[] loss = new double[tasks.size()];
         CpuParallel.forEach(tasks.size(), k -> {
             Task<Examples> t = tasks.get(k);
@@ -266,8 +323,6 @@ public final class RecTrainer {
                 loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
             }
         });
-        double sum = 0;
-        for (double v : loss) sum += v;
-        return sum / Math.max(1, tasks.size());
+        return loss;
     }
 }
