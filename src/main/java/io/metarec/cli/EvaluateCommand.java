@@ -88,7 +88,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         requireSameFields("item", m.encoder().items().fields(), d.itemFeatures().fields());
         // The model reads features through its own encoder (its "unknown" values are those of its training).
         Experiment e = Experiment.of(d, Experiment.loadSplit(data, split, d), c.feedback(), c.validation(), c.seed(), m.encoder());
-        int n = RecommendCommand.steps(steps, c);
+        int n = RankingOptions.steps(steps, c);
         List<Recommender> recs = new ArrayList<>();
         if (c.kind() == LearnerKind.PRETRAINED) {
             recs.add(new LearnerRecommender("global-model", m.learner(), e.tasks(), 0));

@@ -5,7 +5,6 @@ import io.metarec.rec.data.DataFormatException;
 import io.metarec.rec.data.Field;
 import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.meta.NonFiniteException;
-import io.metarec.rec.train.RecConfig;
 import io.metarec.rec.train.UserRecommender;
 import io.metarec.rec.train.SavedModel;
 import picocli.CommandLine.Command;
@@ -43,12 +42,7 @@ public final class RecommendCommand implements Callable<Integer> {
     @Option(names = {"-k", "--top"}, defaultValue = "10", paramLabel = "K", description = "how many items (default: ${DEFAULT-VALUE})")
     int k;
 
-    @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting (default: the model's)")
-    Integer steps;
-
-    @Option(names = "--rarity-shrink", paramLabel = "K", defaultValue = "5",
-            description = "rank a rarely rated item as if its predicted rating were pulled towards the mean by K pseudo-ratings (0: by prediction; default ${DEFAULT-VALUE})")
-    double rarityShrink;
+    @Mixin RankingOptions ranking;
 
     @Mixin CommonOptions common;
 
@@ -64,9 +58,7 @@ public final class RecommendCommand implements Callable<Integer> {
         } catch (DataFormatException e) { // name the flag too: the file is the user's --ratings
             throw new IllegalArgumentException("--ratings: " + e.getMessage(), e);
         }
-        int n = steps(steps, m.config());
-        if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
-        UserRecommender rec = new UserRecommender(m, n, rarityShrink);
+        UserRecommender rec = ranking.recommender(m);
         boolean batch = !users.containsKey(SINGLE);
         for (var user : users.entrySet()) {
             Map<Integer, Float> rated = user.getValue();
@@ -113,13 +105,6 @@ public final class RecommendCommand implements Callable<Integer> {
         out.put("items", items);
         out.put("adapted_steps", adaptedSteps);
         return out;
-    }
-
-    /** --steps, else the model's inner steps; at most {@link RecConfig#MAX_INNER_STEPS}. */
-    static int steps(Integer steps, RecConfig c) {
-        int n = steps != null ? steps : c.innerSteps();
-        if (n < 0 || n > RecConfig.MAX_INNER_STEPS) throw new IllegalArgumentException("--steps must be in 0.." + RecConfig.MAX_INNER_STEPS + ", got " + n);
-        return n;
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.metarec.cli;
 
-import io.metarec.rec.train.SavedModel;
-import io.metarec.rec.train.UserRecommender;
 import io.metarec.serve.Limits;
 import io.metarec.serve.RecommendServer;
 import picocli.CommandLine.Command;
@@ -33,12 +31,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "users adapted at once (default: the number of cores); more requests wait their turn")
     Integer threads;
 
-    @Option(names = "--steps", paramLabel = "N", description = "inner steps when adapting (default: the model's)")
-    Integer steps;
-
-    @Option(names = "--rarity-shrink", paramLabel = "K", defaultValue = "5",
-            description = "rank a rarely rated item as if its predicted rating were pulled towards the mean by K pseudo-ratings (as recommend; default ${DEFAULT-VALUE})")
-    double rarityShrink;
+    @Mixin RankingOptions ranking;
 
     @Option(names = "--max-k", defaultValue = "1000", paramLabel = "N", description = "largest k a request may ask for (default ${DEFAULT-VALUE})")
     int maxK;
@@ -61,8 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-k, --max-ratings, --max-batch and --max-body must be at least 1");
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + n);
-        if (!(rarityShrink >= 0)) throw new IllegalArgumentException("--rarity-shrink must be ≥ 0, got " + rarityShrink);
-        RecommendServer server = RecommendServer.start(model, loader(steps, rarityShrink), new InetSocketAddress(bind, port), n,
+        RecommendServer server = RecommendServer.start(model, ranking.loader(), new InetSocketAddress(bind, port), n,
                 new Limits(maxBody, maxK, maxRatings, maxBatch));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,13 +64,5 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("metarec serve: " + model + " on http://" + bind + ":" + server.port() + "/ (the web page; " + n + " adapting at once; Ctrl-C stops)");
         stopped.await();
         return 0;
-    }
-
-    /** Loads a model file as recommend does: --steps (else the model's) and --rarity-shrink. */
-    public static RecommendServer.Loader loader(Integer steps, double rarityShrink) {
-        return file -> {
-            SavedModel m = SavedModel.load(file);
-            return new UserRecommender(m, RecommendCommand.steps(steps, m.config()), rarityShrink);
-        };
     }
 }

@@ -56,7 +56,7 @@ class ServeCommandTest extends CapturedCli {
         }
         assertEquals(8, printed.size(), out.toString());
 
-        try (RecommendServer s = RecommendServer.start(model, ServeCommand.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2, Limits.defaults())) {
+        try (RecommendServer s = RecommendServer.start(model, RankingOptions.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2, Limits.defaults())) {
             String body = """
                     {"ratings":[{"item":"1","rating":5},{"item":4,"rating":2},{"item":"9","rating":4},{"item":"12","rating":1}],
                      "user":{"gender":"F","age":"25-34"},"k":8}""";

@@ -2,7 +2,7 @@ package io.metarec.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metarec.autograd.Tensor;
-import io.metarec.cli.ServeCommand;
+import io.metarec.cli.RankingOptions;
 import io.metarec.rec.train.SavedModel;
 import io.metarec.rec.train.UserRecommender;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +51,7 @@ class RecommendServerTest {
         Files.copy(modelA, served);
         items = SavedModel.load(modelA).itemIds().size();
         // small limits, so the limit paths are cheap to reach
-        server = RecommendServer.start(served, ServeCommand.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
+        server = RecommendServer.start(served, RankingOptions.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
                 new Limits(64 << 10, 250, 20, 8));
         port = server.port();
     }

@@ -1,7 +1,7 @@
 package io.metarec.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.metarec.cli.ServeCommand;
+import io.metarec.cli.RankingOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,7 +105,7 @@ class WebPageBrowserTest {
 
         Path data = ServerFixture.data(dir, 120, Map.of("5", HOSTILE));
         Path file = ServerFixture.train(data, dir.resolve("m.metarec"), "1");
-        server = RecommendServer.start(file, ServeCommand.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
+        server = RecommendServer.start(file, RankingOptions.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
                 new Limits(64 << 10, 250, 20, 8));
         port = server.port();
 

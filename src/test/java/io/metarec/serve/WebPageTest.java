@@ -1,7 +1,7 @@
 package io.metarec.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.metarec.cli.ServeCommand;
+import io.metarec.cli.RankingOptions;
 import io.metarec.rec.train.SavedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +44,7 @@ class WebPageTest {
         Path data = ServerFixture.data(dir, 120, Map.of("5", HOSTILE, "6", "Amélie (2001)"));
         Path file = ServerFixture.train(data, dir.resolve("m.metarec"), "1");
         model = SavedModel.load(file);
-        server = RecommendServer.start(file, ServeCommand.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
+        server = RecommendServer.start(file, RankingOptions.loader(null, 5), new InetSocketAddress("127.0.0.1", 0), 2,
                 new Limits(64 << 10, 250, 20, 8));
         port = server.port();
     }
