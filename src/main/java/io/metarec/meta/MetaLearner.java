@@ -394,9 +394,7 @@ public abstract class MetaLearner<D> {
         guard.checkQuery(per);
         Tensor total = per.sum();
         if (a.regularizer() != null) total = total.add(a.regularizer().sum());
-        // One stack is one contribution: row-sparse buys no cheaper reduction here, only the sorting of
-        // its row ids, so it is kept only where the optimizer's update depends on it (lazy Adam).
-        List<Gradient> g = metaGradients(total, leaves, outer.stepsTouchedRowsOnly());
+        List<Gradient> g = metaGradients(total, leaves);
         guard.checkMetaGradientsOf(g);
         double loss = 0;
         for (float v : per.toArray()) loss += v;
@@ -405,12 +403,7 @@ public abstract class MetaLearner<D> {
 
     /** d total / d leaves as constants, row-sparse where they can be (see {@link #rowSparse}). */
     protected final List<Gradient> metaGradients(Tensor total, Params leaves) {
-        return metaGradients(total, leaves, true);
-    }
-
-    /** The same, dense unless {@code sparse} (dense and row-sparse gradients hold the same bits). */
-    protected final List<Gradient> metaGradients(Tensor total, Params leaves, boolean sparse) {
-        if (rowSparse && sparse) return Autograd.gradients(total, leaves.tensors());
+        if (rowSparse) return Autograd.gradients(total, leaves.tensors());
         return Autograd.grad(total, leaves.tensors(), false).stream().<Gradient>map(Gradient.Dense::new).toList();
     }
 

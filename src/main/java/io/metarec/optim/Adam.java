@@ -64,8 +64,6 @@ public final class Adam implements Optimizer {
     /** Whether row-sparse gradients step only their rows. */
     public boolean lazy() { return lazy; }
 
-    @Override public boolean stepsTouchedRowsOnly() { return lazy; }
-
     /** Steps taken so far. */
     public int steps() { return t; }
 

@@ -18,9 +18,6 @@ public interface Optimizer {
      */
     Params step(Params params, Params grads);
 
-    /** Whether a row-sparse gradient steps only its touched rows (a lazy mode), so that sparsity changes the update. */
-    default boolean stepsTouchedRowsOnly() { return false; }
-
     /**
      * The same from gradients some of which may be row-sparse ({@link io.metarec.autograd.RowSparse},
      * an embedding table's touched rows). By default they are densified (exactly: zeros elsewhere)
