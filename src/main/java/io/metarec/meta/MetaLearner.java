@@ -151,7 +151,7 @@ public abstract class MetaLearner<D> {
         Optimizer.State o = outer.state();
         Params opt = o.tensors();
         if (!backend().hostResident()) {
-            Backend host = new io.metarec.backend.cpu.ScalarBackend();
+            Backend host = Backends.host();
             opt = opt.map((n, t) -> t.to(host));
         }
         return new TrainingState(snapshot(), new Optimizer.State(o.kind(), o.steps(), opt), metaSteps, skippedTasks);
