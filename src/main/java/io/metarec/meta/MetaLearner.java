@@ -252,7 +252,7 @@ public abstract class MetaLearner<D> {
         if (steps < 0) throw new IllegalArgumentException(name() + ": inner steps must be ≥ 0, got " + steps);
         Params m = metaParams();
         checkNotEmpty(support, "the support set");
-        SupportSet s = supportSet(m, support, 0, false);
+        SupportSet s = supportSet(m, support, 0, -1);
         Adaptation a = adapt(m, s, m.filter(adapted::contains).requiringGrad(), steps, false, new Guard(name(), new int[] {0}));
         return m.with(a.fast().detach()).filter(modelNames::contains);
     }
@@ -276,25 +276,20 @@ public abstract class MetaLearner<D> {
     // ---- helpers for subclasses ---------------------------------------------------------------
 
     /**
-     * The support set of one task, embedded once when the embeddings do not adapt.
+     * The support sets of a task stack, embedded with {@code base}: stacked [T, Nmax, …] (the
+     * embeddings must not adapt), or a task alone, embedded once unless the embeddings adapt.
      *
-     * @param index    the task's index in the meta-batch
      * @param training true inside a meta-step (the set then carries the meta-step count for noise)
      */
-    protected SupportSet supportSet(Params base, D data, int index, boolean training) {
-        Batch b = model.embed(base, data);
-        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, data), new int[] {index}, training ? metaSteps() : -1);
-    }
-
-    /** The support sets of a task stack (stacked [T, Nmax, …] or a task alone), embedded with {@code base}. */
     protected SupportSet supportSet(Params base, TaskStack<D> tasks, boolean training) {
-        int[] indices = tasks.indices();
-        return tasks.stacked() ? stackedSupportSet(base, tasks.supports(), indices, training) : supportSet(base, tasks.supports().get(0), indices[0], training);
+        long metaStep = training ? metaSteps() : -1;
+        if (tasks.stacked()) return new SupportSet(model, base, model.embedStack(base, tasks.supports()), null, tasks.indices(), metaStep);
+        return supportSet(base, tasks.supports().get(0), tasks.indices()[0], metaStep);
     }
 
-    /** The support sets of several tasks stacked [T, Nmax, …] (the embeddings must not adapt). */
-    protected SupportSet stackedSupportSet(Params base, List<D> data, int[] indices, boolean training) {
-        return new SupportSet(model, base, model.embedStack(base, data), null, indices, training ? metaSteps() : -1);
+    private SupportSet supportSet(Params base, D data, int index, long metaStep) {
+        Batch b = model.embed(base, data);
+        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, data), new int[] {index}, metaStep);
     }
 
     /**
