@@ -126,6 +126,7 @@ public abstract class MetaLearner<D> {
         }
 
         private static Map<String, Gradient> dense(Params p) {
+            if (p == null) return null;
             Map<String, Gradient> m = new LinkedHashMap<>();
             p.asMap().forEach((n, t) -> m.put(n, new Gradient.Dense(t)));
             return m;
