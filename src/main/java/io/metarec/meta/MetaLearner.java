@@ -7,15 +7,12 @@ import io.metarec.autograd.RowSparse;
 import io.metarec.autograd.ShapeOps;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Backend;
-import io.metarec.backend.Backends;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.Distribution;
-import io.metarec.backend.MemoryScope;
 import io.metarec.backend.Shapes;
 import io.metarec.nn.Init;
 import io.metarec.nn.Params;
 import io.metarec.optim.Optimizer;
-import io.metarec.util.EnginePool;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,36 +20,32 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.Future;
 
 /**
- * The common machinery of the meta-learners over functional parameters.
+ * The base of the meta-learners over functional parameters. A subclass writes its inner loop,
+ * {@link #adapt}: from the meta-parameters and a support set to fast weights for the adapted
+ * groups; a learner whose meta-gradient is not the query loss's (Reptile, Pretrained) also writes
+ * its {@link #contribution}. {@link #adaptTo} and {@link #predict} are the evaluation path; θ is
+ * never written: adapting returns new Params.
  *
- * <p>The learner owns the meta-parameters: the model's θ plus its own (Meta-SGD's step sizes,
- * Meta-LSTM's optimizer network, LEO's encoder and decoder), all in one {@link Params}. A subclass
- * writes only its inner loop, {@link #adapt}: from θ and a support set to fast weights for the
- * adapted groups. {@link #metaStep} then differentiates the query loss at the fast weights with
- * respect to every meta-parameter and lets the outer optimizer update them; {@link #adaptTo} and
- * {@link #predict} are the evaluation path. θ is never written: adapting returns new Params.
- *
- * <p>A meta-batch runs its tasks in parallel on the engine pool (each task its own graph; gradients
- * summed over a fixed tree of task indices as the tasks finish, {@link GradientTree}, so results do
- * not depend on the thread count) or, when the subclass supports it, all tasks stacked into the
- * same kernels with per-task fast weights [T, …] (see {@link LearnerConfig.Execution}).
+ * <p>Two collaborators do the rest, behind the public methods here: the {@link ParameterStore}
+ * holds the meta-parameters (θ plus the learner's own: Meta-SGD's step sizes, Meta-LSTM's
+ * optimizer network, LEO's encoder and decoder), the outer optimizer and the counters; the
+ * {@link TaskRunner} runs a meta-batch as {@link TaskStack}s (a stack of one per task, or one stack
+ * of all with {@link LearnerConfig.Execution batched} execution) through {@link #contribution} on
+ * the engine pool and sums their gradients over a fixed tree, so results do not depend on the
+ * thread count.
  *
  * @param <D> the raw data of a support or query set (what {@link MetaModel#embed} reads)
  */
 public abstract class MetaLearner<D> {
     protected final MetaModel<D> model;
     protected final LearnerConfig config;
-    private final Optimizer outer;
     private final List<String> modelNames;
     private final Set<String> adapted;
     private final boolean embedOnce;
-    private Params meta;
-    private long skippedTasks;
-    private long metaSteps;
+    private final ParameterStore store;
+    private final TaskRunner<D> runner;
     /**
      * Whether meta-gradients keep a table read only through lookups as its touched rows
      * ({@link Autograd#gradients}); false: every gradient dense, as before them (the reference the
@@ -63,13 +56,14 @@ public abstract class MetaLearner<D> {
     protected MetaLearner(MetaModel<D> model, LearnerConfig config, Optimizer outer) {
         this.model = model;
         this.config = config;
-        this.outer = outer != null ? outer : config.outerOptimizer().create(config.outerLr());
+        Optimizer optimizer = outer != null ? outer : config.outerOptimizer().create(config.outerLr());
         Params theta = model.init(config.seed());
         this.modelNames = theta.names();
         // An unknown group name fails here, before any work.
         this.adapted = new LinkedHashSet<>(config.adaptedGroups().isEmpty() ? theta.names() : theta.select(config.adaptedGroups()).names());
         this.embedOnce = adapted.stream().noneMatch(n -> model.embeddingGroups().stream().anyMatch(g -> Params.inGroup(n, g)));
-        this.meta = theta;
+        this.store = new ParameterStore(this::name, theta, optimizer, t -> initLearnerParams(t.filter(adapted::contains)));
+        this.runner = new TaskRunner<>(this, store);
     }
 
     /** The learner's name as on the command line ("maml", "metasgd", …). */
@@ -102,40 +96,73 @@ public abstract class MetaLearner<D> {
         return true;
     }
 
-    // ---- state --------------------------------------------------------------------------------
+    /**
+     * What a stack of tasks adds to the meta-gradient (the one routine for a task alone and for a
+     * stack; {@link TaskStack} holds what differs): the gradient of the summed query losses at the
+     * adapted weights (plus the regulariser) with respect to every meta-parameter.
+     *
+     * @param leaves the meta-parameters as leaves requiring gradients
+     */
+    protected Contribution contribution(Params leaves, TaskStack<D> tasks) {
+        Guard guard = tasks.guard(name());
+        SupportSet s = supportSet(leaves, tasks, true);
+        Adaptation a = adapt(leaves, s, tasks.lift(leaves.filter(adapted::contains)), config.innerSteps(), true, guard);
+        Params full = leaves.with(a.fast());
+        Batch q = tasks.query(model, embedOnce ? leaves : full);
+        Tensor per = model.loss().perTask(model.head(full, q.features()), q.targets(), q.mask());
+        guard.checkQuery(per);
+        Tensor total = TaskStack.total(per);
+        if (a.regularizer() != null) total = total.add(a.regularizer().sum());
+        List<Gradient> g = metaGradients(total, leaves);
+        guard.checkMetaGradientsOf(g);
+        return new Contribution(Contribution.of(leaves.names(), g), TaskStack.lossSum(per), tasks.size());
+    }
+
+    /** Summed meta-gradients (by parameter name, dense or {@link RowSparse}) and query losses of {@code used} tasks. */
+    protected record Contribution(Map<String, Gradient> gradSum, double lossSum, int used) {
+        /** From dense gradients. */
+        protected Contribution(Params gradSum, double lossSum, int used) {
+            this(dense(gradSum), lossSum, used);
+        }
+
+        private static Map<String, Gradient> dense(Params p) {
+            if (p == null) return null;
+            Map<String, Gradient> m = new LinkedHashMap<>();
+            p.asMap().forEach((n, t) -> m.put(n, new Gradient.Dense(t)));
+            return m;
+        }
+
+        /** From gradients in the order of {@code names}. */
+        protected static Map<String, Gradient> of(List<String> names, List<Gradient> grads) {
+            Map<String, Gradient> m = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) m.put(names.get(i), grads.get(i));
+            return m;
+        }
+    }
+
+    /** d total / d leaves as constants, row-sparse where they can be (see {@link #rowSparse}). */
+    protected final List<Gradient> metaGradients(Tensor total, Params leaves) {
+        if (rowSparse) return Autograd.gradients(total, leaves.tensors());
+        return Autograd.grad(total, leaves.tensors(), false).stream().<Gradient>map(Gradient.Dense::new).toList();
+    }
+
+    // ---- state (the parameter store) ----------------------------------------------------------
 
     /** Every meta-parameter: θ and the learner's own. */
-    public synchronized Params metaParams() {
-        if (meta.size() == modelNames.size()) {
-            Params own = initLearnerParams(meta.filter(adapted::contains));
-            for (String n : own.names())
-                if (modelNames.contains(n)) throw new IllegalStateException(name() + ": learner parameter '" + n + "' clashes with a model parameter");
-            meta = meta.with(own);
-        }
-        return meta;
-    }
+    public Params metaParams() { return store.params(); }
 
     /** θ: the model's parameters only. */
-    public Params modelParams() {
-        Params m = metaParams();
-        return m.filter(modelNames::contains);
-    }
+    public Params modelParams() { return store.modelParams(); }
 
     /** Replaces the meta-parameters (e.g. from a checkpoint); names and shapes must match. */
-    public synchronized void load(Params values) {
-        Params current = metaParams();
-        for (String n : current.names()) {
-            if (!values.contains(n)) throw new IllegalArgumentException(name() + ": checkpoint lacks parameter '" + n + "'");
-            if (!java.util.Arrays.equals(values.get(n).shape(), current.get(n).shape()))
-                throw new IllegalArgumentException(name() + ": parameter '" + n + "' has shape " + values.get(n).shapeString()
-                        + " in the checkpoint but " + current.get(n).shapeString() + " here");
-        }
-        // Values from another backend (a host snapshot) are uploaded to this learner's; the learner
-        // owns what it holds from now on (a device backend frees it when a later step replaces it).
-        Backend be = backend();
-        meta = values.filter(current::contains).map((n, t) ->
-                t.backend() == be || (be.hostResident() && t.backend().hostResident()) ? t.detach() : t.to(be));
-    }
+    public void load(Params values) { store.load(values); }
+
+    /**
+     * A copy of the meta-parameters that stays valid whatever later steps do: the parameters
+     * themselves on the CPU (immutable heap arrays), a host copy on a device backend, whose
+     * superseded buffers each meta-step frees. Give it back with {@link #load}.
+     */
+    public Params snapshot() { return store.snapshot(); }
 
     /**
      * Everything meta-training carries from one meta-step to the next: the meta-parameters, the
@@ -147,15 +174,7 @@ public abstract class MetaLearner<D> {
     public record TrainingState(Params meta, Optimizer.State optimizer, long metaSteps, long skippedTasks) {}
 
     /** The training state now; on a device backend a host copy (later steps free the device buffers). */
-    public synchronized TrainingState trainingState() {
-        Optimizer.State o = outer.state();
-        Params opt = o.tensors();
-        if (!backend().hostResident()) {
-            Backend host = new io.metarec.backend.cpu.ScalarBackend();
-            opt = opt.map((n, t) -> t.to(host));
-        }
-        return new TrainingState(snapshot(), new Optimizer.State(o.kind(), o.steps(), opt), metaSteps, skippedTasks);
-    }
+    public TrainingState trainingState() { return store.state(); }
 
     /**
      * Continues from {@code s} (of {@link #trainingState}, possibly read back from a file): the
@@ -164,70 +183,37 @@ public abstract class MetaLearner<D> {
      *
      * @throws IllegalArgumentException when the state does not fit this learner (names, shapes, optimizer kind)
      */
-    public synchronized void restore(TrainingState s) {
-        if (s.metaSteps() < 0 || s.skippedTasks() < 0)
-            throw new IllegalArgumentException(name() + ": negative counters in the training state");
-        Params current = metaParams();
-        Params opt = s.optimizer().tensors();
-        for (String key : opt.names()) {
-            String param = key.substring(key.indexOf('.') + 1);
-            if (!current.contains(param))
-                throw new IllegalArgumentException(name() + ": optimizer state '" + key + "' is for no parameter of this learner");
-            if (!java.util.Arrays.equals(opt.get(key).shape(), current.get(param).shape()))
-                throw new IllegalArgumentException(name() + ": optimizer state '" + key + "' has shape " + opt.get(key).shapeString()
-                        + " but the parameter has " + current.get(param).shapeString());
-        }
-        load(s.meta());
-        Backend be = backend();
-        Params uploaded = opt.map((n, t) -> t.backend() == be || (be.hostResident() && t.backend().hostResident()) ? t.detach() : t.to(be));
-        outer.restore(new Optimizer.State(s.optimizer().kind(), s.optimizer().steps(), uploaded));
-        metaSteps = s.metaSteps();
-        skippedTasks = s.skippedTasks();
-    }
+    public void restore(TrainingState s) { store.restore(s); }
+
+    /** Tasks skipped so far for a NaN/Inf (with nonFinite = SKIP). */
+    public long skippedTasks() { return store.skippedTasks(); }
+
+    /** Meta-steps taken so far (with the seed and task index, it keys a stochastic learner's noise). */
+    public long metaSteps() { return store.metaSteps(); }
+
+    /** The backend the meta-parameters live on. */
+    public Backend backend() { return store.backend(); }
 
     /** Names of the parameters adapted in the inner loop. */
     public Set<String> adaptedNames() { return Set.copyOf(adapted); }
+
+    /** Whether the embeddings stay fixed in the inner loop (a task's sets are then embedded once). */
+    boolean embedOnce() { return embedOnce; }
 
     public LearnerConfig config() { return config; }
 
     public MetaModel<D> model() { return model; }
 
-    /** Tasks skipped so far for a NaN/Inf (with nonFinite = SKIP). */
-    public synchronized long skippedTasks() { return skippedTasks; }
-
-    /** Meta-steps taken so far (with the seed and task index, it keys a stochastic learner's noise). */
-    public synchronized long metaSteps() { return metaSteps; }
+    // ---- meta-training (the task runner) ------------------------------------------------------
 
     /** Whether a meta-step stacks its tasks (resolving AUTO against the current backend). */
-    public boolean batched() {
-        return switch (config.execution()) {
-            case PER_TASK -> false;
-            case BATCHED -> {
-                if (!supportsBatched()) throw new IllegalArgumentException(name() + " does not support batched execution; use PER_TASK");
-                if (!embedOnce) throw new IllegalArgumentException(name() + ": batched execution needs the embedding groups "
-                        + model.embeddingGroups() + " frozen in the inner loop; use PER_TASK to adapt them");
-                yield true;
-            }
-            case AUTO -> supportsBatched() && embedOnce && !backend().hostResident();
-        };
-    }
-
-    // ---- meta-training ------------------------------------------------------------------------
+    public boolean batched() { return runner.batched(); }
 
     /** The outcome of one meta-step: mean query loss over the tasks used, and how many were skipped. */
     public record StepResult(double loss, int tasks, int skipped) {}
 
     /** One meta-step: adapt to each task, differentiate the mean query loss, update the meta-parameters. */
-    public StepResult metaStep(List<Task<D>> tasks) {
-        Backend be = backend();
-        // Everything a step allocates on this thread dies with the step; the updated parameters come
-        // from the optimizer unscoped, and the ones they replace are released (device memory stays flat).
-        try (MemoryScope step = be.openScope()) {
-            Mean mg = meanGradient(tasks, 0);
-            apply(mg.grads());
-            return mg.result();
-        }
-    }
+    public StepResult metaStep(List<Task<D>> tasks) { return runner.metaStep(tasks); }
 
     /**
      * The outer update of one meta-step with a meta-gradient computed elsewhere (e.g. summed over
@@ -236,274 +222,20 @@ public abstract class MetaLearner<D> {
      * skipped: no update), and the meta-step count advances. {@link #metaStep} is the same update
      * of its own mean gradient.
      */
-    public void applyMetaGradient(Params grads) {
-        if (grads == null) {
-            apply(null);
-            return;
-        }
-        Map<String, Gradient> dense = new LinkedHashMap<>();
-        grads.asMap().forEach((n, t) -> dense.put(n, new Gradient.Dense(t)));
-        apply(dense);
-    }
-
-    private void apply(Map<String, Gradient> grads) {
-        Backend be = backend();
-        try (MemoryScope update = be.openScope()) {
-            synchronized (this) {
-                if (grads != null) {
-                    Params old = meta;
-                    meta = outer.step(meta, grads);
-                    for (String n : old.names())
-                        if (old.get(n).buffer() != meta.get(n).buffer()) be.release(old.get(n).buffer());
-                }
-                metaSteps++;
-            }
-        }
-    }
-
-    /**
-     * A copy of the meta-parameters that stays valid whatever later steps do: the parameters
-     * themselves on the CPU (immutable heap arrays), a host copy on a device backend, whose
-     * superseded buffers each meta-step frees. Give it back with {@link #load}.
-     */
-    public Params snapshot() {
-        Params m = metaParams();
-        if (backend().hostResident()) return m;
-        Backend host = Backends.host();
-        return m.map((n, t) -> t.to(host));
-    }
-
-    /** The backend the meta-parameters live on. */
-    public Backend backend() {
-        return metaParams().tensors().get(0).backend();
-    }
+    public void applyMetaGradient(Params grads) { store.stepDense(grads); }
 
     /** The mean query loss and the meta-gradient (mean over the tasks used); grads is null if all were skipped. */
     public record MetaGradient(StepResult result, Params grads) {}
 
     /** The meta-gradient of a meta-batch at the current meta-parameters, without updating them (dense). */
-    public MetaGradient metaGradient(List<Task<D>> tasks) {
-        return metaGradient(tasks, 0);
-    }
+    public MetaGradient metaGradient(List<Task<D>> tasks) { return runner.metaGradient(tasks, 0); }
 
     /**
      * The same for tasks that are positions {@code firstIndex}, {@code firstIndex + 1}, … of a
      * larger meta-batch (a share of it computed on another machine): a task's index keys a
      * stochastic learner's noise, so each task gets the draw it gets in the whole batch.
      */
-    public MetaGradient metaGradient(List<Task<D>> tasks, int firstIndex) {
-        Mean m = meanGradient(tasks, firstIndex);
-        if (m.grads() == null) return new MetaGradient(m.result(), null);
-        Map<String, Tensor> dense = new LinkedHashMap<>();
-        m.grads().forEach((n, g) -> dense.put(n, g.toDense()));
-        return new MetaGradient(m.result(), Params.of(dense));
-    }
-
-    /**
-     * The mean meta-gradient by parameter name, the embedding tables' as touched rows where the
-     * tasks read them only through lookups ({@link RowSparse}); grads is null if all were skipped.
-     */
-    private record Mean(StepResult result, Map<String, Gradient> grads) {}
-
-    private Mean meanGradient(List<Task<D>> tasks, int firstIndex) {
-        if (firstIndex < 0) throw new IllegalArgumentException(name() + ": a task index must be ≥ 0, got " + firstIndex);
-        if (tasks.isEmpty()) throw new IllegalArgumentException(name() + ": a meta-batch needs at least one task");
-        for (int i = 0; i < tasks.size(); i++) {
-            checkNotEmpty(tasks.get(i).support(), "task " + i + ": the support set");
-            checkNotEmpty(tasks.get(i).query(), "task " + i + ": the query set");
-        }
-        Params leaves = metaParams().requiringGrad();
-        List<Buffer> workerBuffers = new ArrayList<>();
-        Contribution c = batched() ? runStacked(leaves, tasks, firstIndex) : runPerTask(leaves, tasks, firstIndex, workerBuffers);
-        synchronized (this) {
-            skippedTasks += c.skipped;
-        }
-        Map<String, Gradient> mean = null;
-        if (c.used > 0) {
-            mean = new LinkedHashMap<>();
-            for (var e : c.gradSum.entrySet()) mean.put(e.getKey(), e.getValue().scale(1f / c.used));
-        }
-        // The sum the workers built is averaged now: free it (unless the mean is that buffer itself).
-        java.util.Set<Buffer> result = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        if (mean != null) for (Gradient g : mean.values()) result.add(GradientTree.buffer(g));
-        Backend be = backend();
-        for (Buffer b : workerBuffers) if (!result.contains(b)) be.release(b);
-        if (c.used == 0) return new Mean(new StepResult(Double.NaN, 0, c.skipped), null);
-        return new Mean(new StepResult(c.lossSum / c.used, c.used, c.skipped), mean);
-    }
-
-    /**
-     * Summed meta-gradients (by parameter name, dense or {@link RowSparse}) and query losses of the
-     * tasks used; gradSum is null when none was.
-     */
-    protected record Contribution(Map<String, Gradient> gradSum, double lossSum, int used, int skipped) {
-        /** From dense gradients. */
-        protected Contribution(Params gradSum, double lossSum, int used, int skipped) {
-            this(dense(gradSum), lossSum, used, skipped);
-        }
-
-        private static Map<String, Gradient> dense(Params p) {
-            if (p == null) return null;
-            Map<String, Gradient> m = new LinkedHashMap<>();
-            p.asMap().forEach((n, t) -> m.put(n, new Gradient.Dense(t)));
-            return m;
-        }
-
-        /** No task used, {@code skipped} skipped. */
-        protected static Contribution none(int skipped) {
-            return new Contribution((Map<String, Gradient>) null, 0, 0, skipped);
-        }
-
-        /** From gradients in the order of {@code names}. */
-        protected static Map<String, Gradient> of(List<String> names, List<Gradient> grads) {
-            Map<String, Gradient> m = new LinkedHashMap<>();
-            for (int i = 0; i < names.size(); i++) m.put(names.get(i), grads.get(i));
-            return m;
-        }
-    }
-
-    /** Gradient of one task's query loss (plus regulariser) with respect to all meta-parameters. */
-    protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
-        Guard guard = new Guard(name(), new int[] {index});
-        SupportSet s = supportSet(leaves, task.support(), index, true);
-        Adaptation a = adapt(leaves, s, leaves.filter(adapted::contains), config.innerSteps(), true, guard);
-        Params full = leaves.with(a.fast());
-        Batch q = model.embed(embedOnce ? leaves : full, task.query());
-        Tensor lq = model.loss().perTask(model.head(full, q.features()), q.targets(), q.mask());
-        guard.checkQuery(lq);
-        Tensor total = a.regularizer() == null ? lq : lq.add(a.regularizer().sum());
-        List<Gradient> g = metaGradients(total, leaves);
-        guard.checkMetaGradientsOf(g);
-        return new Contribution(Contribution.of(leaves.names(), g), lq.item(), 1, 0);
-    }
-
-    /** The same for a stack of tasks sharing kernels; returns summed (not averaged) gradients. */
-    protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
-        Guard guard = new Guard(name(), indices);
-        List<D> sup = new ArrayList<>(), qry = new ArrayList<>();
-        for (Task<D> t : tasks) {
-            sup.add(t.support());
-            qry.add(t.query());
-        }
-        SupportSet s = stackedSupportSet(leaves, sup, indices, true);
-        int T = tasks.size();
-        Params fast0 = leaves.filter(adapted::contains).map((n, p) -> perTask(p, T));
-        Adaptation a = adapt(leaves, s, fast0, config.innerSteps(), true, guard);
-        Batch q = model.embedStack(leaves, qry);
-        Tensor per = model.loss().perTask(model.head(leaves.with(a.fast()), q.features()), q.targets(), q.mask());
-        guard.checkQuery(per);
-        Tensor total = per.sum();
-        if (a.regularizer() != null) total = total.add(a.regularizer().sum());
-        List<Gradient> g = metaGradients(total, leaves);
-        guard.checkMetaGradientsOf(g);
-        double loss = 0;
-        for (float v : per.toArray()) loss += v;
-        return new Contribution(Contribution.of(leaves.names(), g), loss, T, 0);
-    }
-
-    /** d total / d leaves as constants, row-sparse where they can be (see {@link #rowSparse}). */
-    protected final List<Gradient> metaGradients(Tensor total, Params leaves) {
-        if (rowSparse) return Autograd.gradients(total, leaves.tensors());
-        return Autograd.grad(total, leaves.tensors(), false).stream().<Gradient>map(Gradient.Dense::new).toList();
-    }
-
-    /** T copies of a parameter, [T, …shape] (their gradients sum back into the parameter). */
-    protected static Tensor perTask(Tensor p, int tasks) {
-        int[] s = p.shape(), lifted = new int[s.length + 1], target = new int[s.length + 1];
-        lifted[0] = 1;
-        target[0] = tasks;
-        System.arraycopy(s, 0, lifted, 1, s.length);
-        System.arraycopy(s, 0, target, 1, s.length);
-        return p.reshape(lifted).expand(target);
-    }
-
-    /**
-     * Runs the tasks on the engine pool, each worker adding its task's gradients into a
-     * {@link GradientTree} as it finishes; {@code workerBuffers} receives the sum's buffers, which
-     * belong to no memory scope (to free after use).
-     */
-    private Contribution runPerTask(Params leaves, List<Task<D>> tasks, int firstIndex, List<Buffer> workerBuffers) {
-        Backend be = backend();
-        List<String> names = leaves.names();
-        GradientTree tree = new GradientTree(be, tasks.size());
-        List<Callable<Void>> jobs = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) {
-            final int index = i;
-            jobs.add(() -> {
-                GradientTree.Partial part;
-                // Worker threads are outside the caller's memory scope: each task owns its own and
-                // hands only its gradients on, to the tree, which frees them once added.
-                try (MemoryScope task = be.openScope()) {
-                    Contribution c = taskContribution(leaves, tasks.get(index), firstIndex + index);
-                    if (c.gradSum() == null || c.used() == 0) part = new GradientTree.Partial(null, false, 0, 0, c.skipped());
-                    else {
-                        Gradient[] g = new Gradient[names.size()];
-                        for (int k = 0; k < g.length; k++) task.keep(GradientTree.buffer(g[k] = c.gradSum().get(names.get(k))));
-                        part = new GradientTree.Partial(g, false, c.lossSum(), c.used(), c.skipped());
-                    }
-                } catch (NonFiniteException e) {
-                    if (config.nonFinite() != LearnerConfig.NonFinitePolicy.SKIP) throw e;
-                    part = GradientTree.Partial.skip();
-                }
-                tree.add(index, part); // outside the task's scope: the sums it allocates outlive the task
-                return null;
-            });
-        }
-        try {
-            if (jobs.size() == 1) call(jobs.get(0));
-            else {
-                List<Future<Void>> futures;
-                try {
-                    futures = EnginePool.pool().invokeAll(jobs);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted during a meta-step", e);
-                }
-                for (Future<Void> f : futures) join(f);
-            }
-        } catch (RuntimeException | Error e) {
-            tree.releaseAll(); // every job has ended (invokeAll waits for all): nothing writes the tree now
-            throw e;
-        }
-        GradientTree.Partial sum = tree.result();
-        if (sum.used() == 0) return Contribution.none(sum.skipped());
-        for (Gradient g : sum.grads()) workerBuffers.add(GradientTree.buffer(g));
-        return new Contribution(Contribution.of(names, List.of(sum.grads())), sum.loss(), sum.used(), sum.skipped());
-    }
-
-    private Contribution runStacked(Params leaves, List<Task<D>> tasks, int firstIndex) {
-        List<Task<D>> live = new ArrayList<>(tasks);
-        List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) index.add(firstIndex + i);
-        int skipped = 0;
-        while (!live.isEmpty()) {
-            try {
-                Contribution c = stackedContribution(leaves, live, index.stream().mapToInt(Integer::intValue).toArray());
-                return new Contribution(c.gradSum, c.lossSum, c.used, skipped);
-            } catch (NonFiniteException e) {
-                if (config.nonFinite() != LearnerConfig.NonFinitePolicy.SKIP) throw e;
-                int at = index.indexOf(e.task);
-                live.remove(at);
-                index.remove(at);
-                skipped++;
-            }
-        }
-        return Contribution.none(skipped);
-    }
-
-    private static void call(Callable<Void> job) {
-        try {
-            job.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void join(Future<Void> f) {
-        io.metarec.util.Futures.await(f, "during a meta-step");
-    }
+    public MetaGradient metaGradient(List<Task<D>> tasks, int firstIndex) { return runner.metaGradient(tasks, firstIndex); }
 
     // ---- evaluation ---------------------------------------------------------------------------
 
@@ -521,7 +253,7 @@ public abstract class MetaLearner<D> {
         if (steps < 0) throw new IllegalArgumentException(name() + ": inner steps must be ≥ 0, got " + steps);
         Params m = metaParams();
         checkNotEmpty(support, "the support set");
-        SupportSet s = supportSet(m, support, 0, false);
+        SupportSet s = supportSet(m, support, 0, -1);
         Adaptation a = adapt(m, s, m.filter(adapted::contains).requiringGrad(), steps, false, new Guard(name(), new int[] {0}));
         return m.with(a.fast().detach()).filter(modelNames::contains);
     }
@@ -545,19 +277,20 @@ public abstract class MetaLearner<D> {
     // ---- helpers for subclasses ---------------------------------------------------------------
 
     /**
-     * The support set of one task, embedded once when the embeddings do not adapt.
+     * The support sets of a task stack, embedded with {@code base}: stacked [T, Nmax, …] (the
+     * embeddings must not adapt), or a task alone, embedded once unless the embeddings adapt.
      *
-     * @param index    the task's index in the meta-batch
      * @param training true inside a meta-step (the set then carries the meta-step count for noise)
      */
-    protected SupportSet supportSet(Params base, D data, int index, boolean training) {
-        Batch b = model.embed(base, data);
-        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, data), new int[] {index}, training ? metaSteps() : -1);
+    protected SupportSet supportSet(Params base, TaskStack<D> tasks, boolean training) {
+        long metaStep = training ? metaSteps() : -1;
+        if (tasks.stacked()) return new SupportSet(model, base, model.embedStack(base, tasks.supports()), null, tasks.indices(), metaStep);
+        return supportSet(base, tasks.supports().get(0), tasks.indices()[0], metaStep);
     }
 
-    /** The support sets of several tasks stacked [T, Nmax, …] (the embeddings must not adapt). */
-    protected SupportSet stackedSupportSet(Params base, List<D> data, int[] indices, boolean training) {
-        return new SupportSet(model, base, model.embedStack(base, data), null, indices, training ? metaSteps() : -1);
+    private SupportSet supportSet(Params base, D data, int index, long metaStep) {
+        Batch b = model.embed(base, data);
+        return new SupportSet(model, base, b, embedOnce ? null : p -> model.embed(p, data), new int[] {index}, metaStep);
     }
 
     /**
@@ -581,7 +314,7 @@ public abstract class MetaLearner<D> {
         return ShapeOps.concat(parts, 0).reshape(out);
     }
 
-    private void checkNotEmpty(D data, String what) {
+    void checkNotEmpty(D data, String what) {
         if (model.examples(data) == 0)
             throw new IllegalArgumentException(name() + ": " + what + " is empty (a task needs at least one support and one query example)");
     }

@@ -32,15 +32,16 @@ public final class Pretrained<D> extends MetaLearner<D> {
     }
 
     /** The mean of the support and query losses at θ itself. */
-    @Override protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
-        Guard guard = new Guard(name(), new int[] {index});
+    @Override protected Contribution contribution(Params leaves, TaskStack<D> tasks) {
+        Guard guard = tasks.guard(name());
+        Task<D> task = tasks.tasks().get(0); // never stacked (supportsBatched is false)
         Tensor ls = lossAt(leaves, task.support()), lq = lossAt(leaves, task.query());
         guard.checkLoss(ls, 0);
         guard.checkQuery(lq);
         Tensor total = ls.add(lq).mul(0.5f);
         List<Gradient> g = metaGradients(total, leaves);
         guard.checkMetaGradientsOf(g);
-        return new Contribution(Contribution.of(leaves.names(), g), lq.item(), 1, 0);
+        return new Contribution(Contribution.of(leaves.names(), g), lq.item(), 1);
     }
 
     private Tensor lossAt(Params p, D data) {

@@ -7,7 +7,6 @@ import io.metarec.nn.Params;
 import io.metarec.optim.Optimizer;
 import io.metarec.optim.Sgd;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,51 +38,27 @@ public final class Reptile<D> extends MetaLearner<D> {
         return new Adaptation(descend(support, fast, steps, false, guard, (name, k, g) -> g.mul(lr)));
     }
 
-    @Override protected Contribution taskContribution(Params leaves, Task<D> task, int index) {
-        Guard guard = new Guard(name(), new int[] {index});
+    @Override protected Contribution contribution(Params leaves, TaskStack<D> tasks) {
+        Guard guard = tasks.guard(name());
         Params theta = leaves.detach();
-        SupportSet s = supportSet(theta, task.support(), index, true);
-        Params fast = adapt(theta, s, adaptedOf(theta).requiringGrad(), config.innerSteps(), true, guard).fast().detach();
+        SupportSet s = supportSet(theta, tasks, true);
+        Params fast = adapt(theta, s, tasks.lift(adaptedOf(theta)).requiringGrad(), config.innerSteps(), true, guard).fast().detach();
         Params shared = sharedOf(theta);
-        Params at = theta.with(shared).with(fast);
-        Tensor lq;
-        try (var mode = shared.size() == 0 ? GradMode.disabled() : GradMode.enabled()) {
-            Batch q = model().embed(at, task.query());
-            lq = model().loss().perTask(model().head(at, q.features()), q.targets(), q.mask());
-        }
-        guard.checkQuery(lq);
-        return new Contribution(metaGradient(theta, fast, 1, shared, lq, guard), lq.item(), 1, 0);
-    }
-
-    @Override protected Contribution stackedContribution(Params leaves, List<Task<D>> tasks, int[] indices) {
-        Guard guard = new Guard(name(), indices);
-        Params theta = leaves.detach();
-        List<D> sup = new ArrayList<>(), qry = new ArrayList<>();
-        for (Task<D> t : tasks) {
-            sup.add(t.support());
-            qry.add(t.query());
-        }
-        SupportSet s = stackedSupportSet(theta, sup, indices, true);
-        int T = tasks.size();
-        Params fast0 = adaptedOf(theta).map((n, p) -> perTask(p, T).detach().requiringGrad());
-        Params fast = adapt(theta, s, fast0, config.innerSteps(), true, guard).fast().detach();
-        Params shared = sharedOf(theta);
-        Tensor total;
-        double loss = 0;
+        Tensor per, total;
         try (var mode = shared.size() == 0 ? GradMode.disabled() : GradMode.enabled()) {
             Params at = theta.with(shared);
-            Batch q = model().embedStack(at, qry);
-            Tensor per = model().loss().perTask(model().head(at.with(fast), q.features()), q.targets(), q.mask());
-            guard.checkQuery(per);
-            for (float v : per.toArray()) loss += v;
-            total = per.sum();
+            // A task alone is embedded at its adapted point (its embeddings may adapt); a stack's cannot.
+            Batch q = tasks.query(model(), tasks.stacked() ? at : at.with(fast));
+            per = model().loss().perTask(model().head(at.with(fast), q.features()), q.targets(), q.mask());
+            total = TaskStack.total(per);
         }
+        guard.checkQuery(per);
         // Σ_t (θ − φ_t) = T·θ − Σ_t φ_t
-        Params summed;
+        Params phiSum;
         try (var off = GradMode.disabled()) {
-            summed = fast.map((n, p) -> p.sum(0, false));
+            phiSum = tasks.sumOverTasks(fast);
         }
-        return new Contribution(metaGradient(theta, summed, T, shared, total, guard), loss, T, 0);
+        return new Contribution(metaGradient(theta, phiSum, tasks.size(), shared, total, guard), TaskStack.lossSum(per), tasks.size());
     }
 
     private Params adaptedOf(Params theta) {

@@ -122,8 +122,8 @@ class RowSparseMetaGradientTest {
         // The path under test is the sparse one: a task's table gradients are touched rows exactly when the tables do not adapt.
         Maml<Examples> probe = learner(order, adapted, ex, () -> new Adam(1e-2f));
         List<Task<Examples>> one = tasks(0).subList(0, 1);
-        var c = ex == LearnerConfig.Execution.BATCHED ? probe.stackedContribution(probe.metaParams().requiringGrad(), one, new int[] {0})
-                : probe.taskContribution(probe.metaParams().requiringGrad(), one.get(0), 0);
+        var c = probe.contribution(probe.metaParams().requiringGrad(),
+                ex == LearnerConfig.Execution.BATCHED ? TaskStack.stack(one, 0) : TaskStack.single(one.get(0), 0));
         long sparse = c.gradSum().values().stream().filter(g -> g instanceof io.metarec.autograd.RowSparse).count();
         long tables = c.gradSum().keySet().stream().filter(n -> Params.inGroup(n, "emb")).count();
         assertEquals(adapted.equals("all") ? 0 : tables, sparse, "row-sparse gradients of " + c.gradSum().keySet());

@@ -1,11 +1,11 @@
 package io.metarec.rec.train;
 
-import io.metarec.backend.cpu.CpuParallel;
 import io.metarec.meta.MetaLearner;
 import io.metarec.meta.NonFiniteException;
 import io.metarec.meta.Task;
 import io.metarec.nn.Params;
 import io.metarec.rec.model.Examples;
+import io.metarec.util.EnginePool;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -317,7 +317,7 @@ public final class RecTrainer {
     /** Each task's query loss after adaptation (each task alone: the same on any machine). */
     public static double[] validationLosses(MetaLearner<Examples> learner, List<Task<Examples>> tasks, int steps) {
         double[] loss = new double[tasks.size()];
-        CpuParallel.forEach(tasks.size(), k -> {
+        EnginePool.forEach(tasks.size(), k -> {
             Task<Examples> t = tasks.get(k);
             try (var scope = learner.backend().openScope()) { // device memory of this task dies here
                 loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
