@@ -124,6 +124,10 @@ class MemoryCheckProcessTest {
                 "--models", "melu", "--no-catalogue", "--plot", dir.resolve("c.png").toString()}, IMPOSSIBLE));
         ProcessErrorsTest.assertOneLineError(new ProcessErrorsTest.Result(c.code(), c.out(), c.errLines(), c.err()),
                 "metarec compare: fomaml needs at least ", "the JVM has 128 MiB");
+        Result d = metarec("128m", Map.of(), List.of(), concat(new String[] {"demo", "--data", data.toString(), "--algos", "maml",
+                "--out", dir.resolve("demo").toString()}, IMPOSSIBLE));
+        ProcessErrorsTest.assertOneLineError(new ProcessErrorsTest.Result(d.code(), d.out(), d.errLines(), d.err()),
+                "metarec demo: maml needs at least ", "the JVM has 128 MiB");
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * The heap a meta-training job needs, estimated before its first step from what is known then: the
  * dataset in memory, the meta-parameters with the outer optimizer's state, and the autograd tapes of
- * the tasks that run at once. {@code train} and {@code compare} refuse a job that cannot fit in the
+ * the tasks that run at once. {@code train}, {@code compare} and {@code demo} refuse a job that cannot fit in the
  * JVM's heap (one line, exit 2) instead of running out of memory after hours of training.
  *
  * <pre>
