@@ -33,8 +33,8 @@ import java.util.Locale;
  *   partials   = 4 · dense · (log₂ batch + concurrent)   (per-task gradient sums parked in the tree)
  * </pre>
  *
- * The tape grows with (k + 1)², not k + 1: measured, the stacked meta-batch needed 3.7× the heap
- * per task with 5 inner steps as with 3. The coefficients were fitted to the smallest heap each of
+ * The tape grows with (k + 1)², not k + 1: stacked, the largest heap after a collection was 3.7×
+ * as much per task with 5 inner steps as with 3, for 1.5× the rows. The coefficients were fitted to the smallest heap each of
  * a set of MAML and FOMAML runs on synthetic data completes in, and rounded up so that every run
  * completes in a heap of the estimate and runs out of memory in a third of it (docs/benchmarks.md,
  * "An estimate of a job's memory"; {@code cli.MemoryCheckProcessTest}). A job is refused only when
@@ -58,7 +58,7 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
     static final double FIRST_ORDER = 1.0 / 3;
     /** The estimate is at most this many times the heap a job needs: this share of it is surely needed. */
     static final double FLOOR_SHARE = 1.0 / 3;
-    /** Set to 0, off or false to skip the check (the estimate is still printed on request). */
+    /** Set to 0, off, false or no to skip the check ({@code -Dmetarec.memory.verbose=true} still prints the estimate). */
     public static final String ENV = "METAREC_MEMORY_CHECK";
 
     /** The estimate for meta-training {@code learner} (as {@code c} configures it) on {@code e} with {@code threads} workers. */
@@ -110,7 +110,7 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
 
     /**
      * Refuses (IllegalArgumentException: exit 2, one line) a job that cannot fit in {@code maxHeap}
-     * bytes; {@code what} names the job in the message ("this job", "maml on melu").
+     * bytes; {@code what} names the job in the message ("this job", "maml", "metric-fomaml").
      */
     public void check(String what, long maxHeap) {
         if (floor() <= maxHeap || !checkEnabled()) return;
