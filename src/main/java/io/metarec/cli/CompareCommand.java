@@ -59,6 +59,7 @@ public final class CompareCommand implements Callable<Integer> {
         for (String a : list) for (String m : families) rec.config(a).withModel(m); // validate every name before any work
         RecConfig base = rec.config(null);
         Experiment e = Experiment.prepare(data, split, base.feedback(), base.validation(), base.seed());
+        Comparison.memoryCheck(e, base, families, list);
         Comparison.Result r = Comparison.run(e, base, families, new ArrayList<>(list), true, !noCatalogue, System.out, progress.quiet);
         List<String> shown = EvaluateCommand.shown(metrics, r.report().metrics());
         r.report().print(System.out, shown);

@@ -41,6 +41,15 @@ final class Comparison {
         return new Result(r, config);
     }
 
+    /** Before any training: refuses the comparison if one of its learners cannot fit in the heap ({@link TrainCommand#memoryCheck}). */
+    static void memoryCheck(Experiment e, RecConfig base, List<String> models, List<String> algos) {
+        for (String model : models)
+            for (String algo : algos) {
+                RecConfig c = base.withModel(model).withAlgo(algo);
+                TrainCommand.memoryCheck(model.equals("melu") ? algo : model + "-" + algo, c, e, e.newLearner(c));
+            }
+    }
+
     /** Trains {@code c} on the experiment with progress on stderr (unless quiet), prints one line about it and records it in {@code trained}. */
     static Experiment.Trained train(Experiment e, RecConfig c, ArrayNode trained, PrintStream out, boolean quiet) {
         String label = c.model().equals("melu") ? c.algo() : c.model() + "-" + c.algo();

@@ -70,6 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         Experiment e = Experiment.prepare(data, null, base.feedback(), base.validation(), base.seed());
         System.out.printf("%s: %d users, %d items, %d ratings; %d training users%n", e.data().name(), e.data().numUsers(),
                 e.data().numItems(), e.data().interactions().size(), e.trainTasks().size());
+        Comparison.memoryCheck(e, base, List.of(base.model()), list);
         Comparison.Result r = Comparison.run(e, base, List.of(base.model()), new ArrayList<>(list), true, true, System.out, progress.quiet);
         List<String> shown = new ArrayList<>();
         for (String m : List.of("mae", "rmse", "auc", "ndcg@3")) if (r.report().metrics().contains(m)) shown.add(m);

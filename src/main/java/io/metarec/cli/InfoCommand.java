@@ -23,6 +23,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("metarec — meta-learning recommender engine");
         out.println("java:     " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                 + Runtime.getRuntime().availableProcessors() + " cores");
+        out.println("heap:     " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB at most (METAREC_JAVA_OPTS=-Xmx… sets it; docs/cli.md)");
         out.println("backends:");
         for (String line : Backends.survey()) out.println("  " + line);
         Backend be = common.backend();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.rec.split.Scenario;
 import io.metarec.rec.train.Checkpoint;
 import io.metarec.rec.train.Experiment;
+import io.metarec.rec.train.MemoryEstimate;
 import io.metarec.rec.train.RecConfig;
 import io.metarec.rec.train.RecTrainer;
 import io.metarec.rec.train.SavedModel;
@@ -90,6 +91,8 @@ public final class TrainCommand implements Callable<Integer> {
                 e.trainTasks().size(), e.validationTasks().size());
         ObjectNode info = new ObjectMapper().createObjectNode();
         var learner = e.newLearner(c);
+        // Before the first step (and before --force removes an older checkpoint): a job far larger than the heap fails now.
+        if (!spark.on()) memoryCheck("this job", c, e, learner);
         Checkpoint.Fingerprint fingerprint = Checkpoint.Fingerprint.of(c, e, learner.backend().name());
         if (from != null) {
             String different = from.fingerprint().difference(fingerprint);
@@ -156,6 +159,18 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("next: metarec evaluate --model " + file + " --data " + data + "   (cold-start users: "
                 + e.split().tasks(Scenario.USER_COLD).size() + ")");
         return 0;
+    }
+
+    /**
+     * Estimates the heap meta-training {@code learner} needs ({@link MemoryEstimate}) and refuses a job
+     * that cannot fit (exit 2, one line); {@code -Dmetarec.memory.verbose=true} prints the estimate.
+     * Only on a backend whose buffers are heap arrays (a device's tapes are not on the heap).
+     */
+    static void memoryCheck(String what, RecConfig c, Experiment e, io.metarec.meta.MetaLearner<io.metarec.rec.model.Examples> learner) {
+        if (!learner.backend().hostResident()) return;
+        MemoryEstimate m = MemoryEstimate.of(c, e, learner, io.metarec.util.EnginePool.threads());
+        if (Boolean.getBoolean("metarec.memory.verbose")) System.err.println("metarec: " + what + ": " + m.describe());
+        m.check(what, Runtime.getRuntime().maxMemory());
     }
 
     /** The checkpoint {@code --resume} continues: it must exist and be readable ({@code --force} would contradict it). */

@@ -65,6 +65,46 @@ class LauncherTest {
         assertTrue(info.err().contains("WARNING: Using incubator modules: jdk.incubator.vector"), info.err());
     }
 
+    /**
+     * The launcher's heap: half the memory the process may use (the machine's or its cgroup's limit),
+     * at most 2 GiB; a heap the user sized in METAREC_JAVA_OPTS (or JAVA_TOOL_OPTIONS) is left alone.
+     */
+    @Test void theHeapFitsTheMachineUnlessTheUserSizedIt(@TempDir Path dir) throws Exception {
+        long expected = Math.max(64, Math.min(2048, memoryLimit() / 2 / (1 << 20)));
+        assertEquals(expected, heapMib(run(Map.of(), dir, "info")));
+        assertEquals(300, heapMib(run(Map.of("METAREC_JAVA_OPTS", "-Xmx300m"), dir, "info")));
+        assertEquals(200, heapMib(run(Map.of("METAREC_JAVA_OPTS", "-Xms100m -Xmx200m"), dir, "info")));
+        assertEquals(400, heapMib(run(Map.of("JAVA_TOOL_OPTIONS", "-Xmx400m"), dir, "info")));
+        // A share of the machine instead: the JVM's own sizing, not the launcher's figure.
+        long share = heapMib(run(Map.of("METAREC_JAVA_OPTS", "-XX:MaxRAMPercentage=1"), dir, "info"));
+        assertTrue(share <= Math.max(64, memoryLimit() / 100 / (1 << 20) + 8) && share != expected, "heap " + share + " MiB");
+    }
+
+    /** The "heap:" line of {@code metarec info}, in MiB. */
+    private static long heapMib(Run r) {
+        assertEquals(0, r.exit(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("heap:")).findFirst().orElseThrow(() -> new AssertionError("no heap line:\n" + r.out()));
+        return Long.parseLong(line.replaceAll("^heap:\\s*(\\d+) MiB.*$", "$1"));
+    }
+
+    /** What the launcher reads: MemTotal, lowered by a cgroup (v2 or v1) limit. */
+    private static long memoryLimit() throws IOException {
+        long lim = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024).findFirst().orElse(0);
+        List<String> files = new java.util.ArrayList<>(List.of("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+        for (String l : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            if (l.startsWith("0::")) files.add("/sys/fs/cgroup" + l.substring(3) + "/memory.max");
+            if (l.matches("\\d+:memory:.*")) files.add("/sys/fs/cgroup/memory" + l.replaceFirst("\\d+:memory:", "") + "/memory.limit_in_bytes");
+        }
+        for (String f : files) {
+            Path p = Path.of(f);
+            if (!Files.isReadable(p)) continue;
+            String v = Files.readString(p).strip();
+            if (v.matches("\\d{1,18}")) lim = lim == 0 ? Long.parseLong(v) : Math.min(lim, Long.parseLong(v));
+        }
+        return lim;
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"TERM, 143", "INT, 130"})
     void aSignalToTheLauncherStopsTheJvm(String signal, int expectedExit, @TempDir Path dir) throws Exception {
