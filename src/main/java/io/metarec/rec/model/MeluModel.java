@@ -208,6 +208,60 @@ public final class MeluModel implements MetaModel<Examples> {
         return new Batch(ShapeOps.concat(List.of(items, users, ei.slice(1, 0, d), eu.slice(1, 0, d), bias), 1), data.targets());
     }
 
+    /**
+     * What {@link #embed} computes from the item side of rows alone — the item fields' embeddings
+     * and, with identities, the item identity e_i and bias b_i — for rows that will each be paired
+     * with one user at a time ({@link #pairedFeatures}): a catalogue embedded once per parameters
+     * instead of once per request. {@code fieldParts} holds one [rows, dim] tensor per field in
+     * field order, null for a user field (without identities), or only {@code items} with them.
+     */
+    public record ItemSide(int rows, List<Tensor> fieldParts, Tensor items, Tensor identity, Tensor identityBias) {}
+
+    /** The item side of {@code rows} under {@code params} (their user fields are not read). */
+    public ItemSide embedItems(Params params, Examples rows) {
+        int n = rows.rows();
+        if (identity == null) {
+            List<Tensor> itemParts = embedder.parts(params, rows, FieldSpec.Side.ITEM);
+            List<Tensor> parts = new java.util.ArrayList<>(embedder.fields().size());
+            int next = 0;
+            for (FieldSpec f : embedder.fields()) parts.add(f.side() == FieldSpec.Side.ITEM ? itemParts.get(next++) : null);
+            return new ItemSide(n, java.util.Collections.unmodifiableList(parts), null, null, null);
+        }
+        int d = identity.dim();
+        Tensor items = embedder.embed(params, rows, FieldSpec.Side.ITEM);
+        Tensor ei = identity.embed(params, rows, FieldSpec.Side.ITEM, items);
+        return new ItemSide(n, null, items, ei.slice(1, 0, d), ei.slice(1, d, d + 1));
+    }
+
+    /**
+     * The features {@link #embed} gives for rows pairing each row of {@code items} with the user of
+     * {@code user} (one row: that user's fields and identity; its item side is not read), with the
+     * user's side embedded once and repeated: bitwise {@code embed(params, rows).features()} when
+     * {@code items} came from {@link #embedItems} of those rows under the same embedding parameters.
+     */
+    public Tensor pairedFeatures(Params params, ItemSide items, Examples user) {
+        if (user.rows() != 1) throw new IllegalArgumentException("paired features: one user row needed, got " + user.rows());
+        int n = items.rows();
+        if (identity == null) {
+            List<Tensor> userParts = embedder.parts(params, user, FieldSpec.Side.USER);
+            List<Tensor> parts = new java.util.ArrayList<>(items.fieldParts().size());
+            int next = 0;
+            for (Tensor p : items.fieldParts()) {
+                if (p != null) parts.add(p);
+                else {
+                    Tensor u = userParts.get(next++);
+                    parts.add(u.expand(n, u.dim(1)));
+                }
+            }
+            return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
+        }
+        int d = identity.dim();
+        Tensor users = embedder.embed(params, user, FieldSpec.Side.USER);
+        Tensor eu = identity.embed(params, user, FieldSpec.Side.USER, users);
+        Tensor bias = items.identityBias().add(eu.slice(1, d, d + 1));
+        return ShapeOps.concat(List.of(items.items(), users.expand(n, users.dim(1)), items.identity(), eu.slice(1, 0, d).expand(n, d), bias), 1);
+    }
+
     @Override public Tensor head(Params params, Tensor features) {
         if (identity == null) return mlp.forward(params, features);
         int last = features.rank() - 1, d = identity.dim(), f = fieldWidth;
