@@ -158,6 +158,42 @@ class ServingPathTest {
         assertNull(CatalogueScorer.of(new Maml<>(model, LearnerConfig.defaults().withAdaptedGroups(List.of("mlp", "emb"))), catalogue));
     }
 
+    /** Requests on several threads at once, each with its own buffer from the pool: every score as the full rows give it. */
+    @org.junit.jupiter.api.Test
+    void concurrentRequestsShareTheScorerSafely() throws Exception {
+        MeluModel model = new MeluModel(RecModelsTestData.FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, null, 2f));
+        Maml<Examples> maml = new Maml<>(model, LearnerConfig.defaults().withInnerSteps(STEPS).withInnerLr(0.05f)
+                .withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)).withExecution(LearnerConfig.Execution.PER_TASK));
+        List<Task<Examples>> tasks = RecModelsTestData.tasks(12);
+        maml.metaStep(tasks.subList(0, 4));
+        Examples catalogue = Examples.concat(List.of(tasks.get(4).query(), tasks.get(5).query(), tasks.get(6).query()));
+        CatalogueScorer scorer = CatalogueScorer.of(maml, catalogue);
+        List<float[]> expected = new ArrayList<>();
+        List<Params> adapted = new ArrayList<>();
+        for (Task<Examples> t : tasks) {
+            Params a = maml.adaptTo(t.support(), STEPS);
+            adapted.add(a);
+            expected.add(maml.predict(a, paired(catalogue, t.support())).toArray());
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                final int start = w;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 60; i++) {
+                        int u = (start * 7 + i) % tasks.size();
+                        assertArrayEquals(expected.get(u), scorer.score(adapted.get(u), firstRow(tasks.get(u).support())).toArray(), 0f, "user " + u);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     /** The rows of {@code catalogue} with the user side (fields, identity) of {@code user}'s first row. */
     static Examples paired(Examples catalogue, Examples user) {
         int n = catalogue.rows();
