@@ -79,26 +79,6 @@ public final class CatalogueScorer {
         return true;
     }
 
-    /** The same blocks with one-row neighbours (e.g. the user's fields, side by side) joined: one copy per row instead of one per field. */
-    static MeluModel.UserSide adjacentMerged(MeluModel.UserSide side) {
-        List<Tensor> blocks = new ArrayList<>();
-        List<Integer> columns = new ArrayList<>();
-        Integer[] order = new Integer[side.blocks().size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> side.columns()[i]));
-        for (int i : order) {
-            Tensor b = side.blocks().get(i);
-            int last = blocks.size() - 1;
-            if (last >= 0 && b.dim(0) == 1 && blocks.get(last).dim(0) == 1 && columns.get(last) + blocks.get(last).dim(1) == side.columns()[i]) {
-                blocks.set(last, io.metarec.autograd.ShapeOps.concat(List.of(blocks.get(last), b), 1));
-            } else {
-                blocks.add(b);
-                columns.add(side.columns()[i]);
-            }
-        }
-        return new MeluModel.UserSide(blocks, columns.stream().mapToInt(Integer::intValue).toArray());
-    }
-
     /**
      * The model's output for every catalogue row paired with the user of {@code user} (one row,
      * its item side not read) under {@code params}, unrecorded: [rows, 1].
@@ -126,10 +106,9 @@ public final class CatalogueScorer {
                 for (Tensor b : items.blocks()) if (b.buffer() == buffer) buffer = null; // one block, no user columns: nothing to keep
                 for (Tensor b : side.blocks()) if (b.buffer() == buffer) buffer = null;
             } else {
-                MeluModel.UserSide merged = adjacentMerged(side);
-                for (int i = 0; i < merged.blocks().size(); i++) {
-                    Tensor b = merged.blocks().get(i);
-                    be.copy2d(b.buffer(), 0, b.dim(0) == 1 ? 0 : b.dim(1), buffer, merged.columns()[i], width, n, b.dim(1));
+                for (int i = 0; i < side.blocks().size(); i++) {
+                    Tensor b = side.blocks().get(i);
+                    be.copy2d(b.buffer(), 0, b.dim(0) == 1 ? 0 : b.dim(1), buffer, side.columns()[i], width, n, b.dim(1));
                 }
                 features = Tensor.wrap(be, buffer, n, width);
             }
