@@ -97,7 +97,7 @@ class ServingPathTest {
         // The recorded path: the same inner loop as inside a meta-step (meta-step ≥ 0), first order.
         model.reset();
         Params m = learner.metaParams();
-        SupportSet s = learner.supportSet(m, support, 0, true);
+        SupportSet s = new SupportSet(model, m, model.embed(m, support), null, new int[] {0}, learner.metaSteps());
         Params recorded = learner.adapt(m, s, m.filter(learner.adaptedNames()::contains).requiringGrad(), STEPS, false,
                 new Guard(learner.name(), new int[] {0})).fast();
         assertTrue(model.chained > 0, "the recorded path chains the steps (the reference this test compares with)");
