@@ -324,17 +324,28 @@ public abstract class MetaLearner<D> {
      * configured clipping; {@code createGraph} keeps g differentiable (second order).
      */
     protected final Params descend(SupportSet s, Params fast, int steps, boolean createGraph, Guard guard, Step step) {
+        // Evaluating (adaptTo: serving, recommending) needs each step's gradient of the support loss
+        // at the current fast weights and nothing else: no meta-gradient flows back through the
+        // steps. The updates then run unrecorded and each step after the first starts from fresh
+        // leaves, so a step's graph is only its own support loss and dies with it (the same kernels
+        // in the same order: the values are bitwise those of the recorded path). The first step
+        // keeps the closed-form fit's graph: its gradient for the fast weights the fit read (the
+        // MLP's, through the residual) includes the path through the fit, as it always has.
+        boolean evaluating = !createGraph && s.metaStep() < 0;
         fast = fast.with(fitInClosedForm(s, fast, steps));
         for (int k = 0; k < steps; k++) {
             Tensor per = s.perTaskLoss(fast);
             guard.checkLoss(per, k);
             List<Tensor> g = Autograd.grad(per.rank() == 0 ? per : per.sum(), fast.tensors(), createGraph);
             guard.checkGradients(g, k, s.tasks() > 1 || per.rank() == 1);
-            g = InnerClip.apply(g, config.innerClipNorm(), config.innerClipValue(), per.rank() == 1);
             List<String> names = fast.names();
             List<Tensor> next = new ArrayList<>(names.size());
-            for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), k, g.get(i))));
+            try (var off = evaluating ? GradMode.disabled() : null) {
+                g = InnerClip.apply(g, config.innerClipNorm(), config.innerClipValue(), per.rank() == 1);
+                for (int i = 0; i < names.size(); i++) next.add(fast.get(names.get(i)).sub(step.delta(names.get(i), k, g.get(i))));
+            }
             fast = Params.of(names, next);
+            if (evaluating) fast = fast.requiringGrad();
         }
         return fast;
     }

@@ -3,7 +3,6 @@ package io.metarec.backend.cpu;
 import static io.metarec.backend.cpu.GemmKernels.L;
 import static io.metarec.backend.cpu.GemmKernels.MR;
 import static io.metarec.backend.cpu.GemmKernels.S;
-import static io.metarec.backend.cpu.GemmKernels.W4;
 
 import io.metarec.util.EnginePool;
 import jdk.incubator.vector.FloatVector;
@@ -25,6 +24,30 @@ import jdk.incubator.vector.VectorMask;
  * count (and vector width).
  */
 public final class VectorGemm {
+    /**
+     * Vectors per packed panel of B, the width of the register tiles: 4 (6 × 4 tiles: 24
+     * accumulators, 4 of B and a broadcast, 29 registers) where the CPU has 32 vector registers,
+     * 2 (6 × 2: 15 registers) on x86 without AVX-512, which has 16: there the 6 × 4 tile spilled
+     * and GEMM ran at about a fifth of its speed. The tile's shape does not change what is summed
+     * in which order (every element of C is the same multiply-add chain over k), so results are
+     * bitwise the same either way. {@code -Dmetarec.gemmPanelVectors=1..4} overrides.
+     */
+    static final int NVP = panelVectors();
+    /** Panel width in floats. */
+    static final int PW = NVP * L;
+
+    static int panelVectors() {
+        String forced = System.getProperty("metarec.gemmPanelVectors", "");
+        if (!forced.isEmpty()) {
+            int v = Integer.parseInt(forced);
+            if (v < 1 || v > GemmKernels.NV) throw new IllegalArgumentException("metarec.gemmPanelVectors must be 1.." + GemmKernels.NV + ", got " + v);
+            return v;
+        }
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
+        return x86 && FloatVector.SPECIES_PREFERRED.vectorBitSize() < 512 ? 2 : GemmKernels.NV;
+    }
+
     /** k per block: a 6 × KC strip of A stays in L1, a KC × 4-vector panel of B in L2. */
     static final int KC = 256;
     /** Rows per block of A (a multiple of MR) reused across all panels of a column block. */
@@ -87,7 +110,7 @@ public final class VectorGemm {
     /** A product's C cut into {@code count} tiles along rows (multiples of MR) or columns (whole panels). */
     private record Tiles(int m, int n, boolean byColumns, int count) {
         static Tiles of(int m, int n, int wanted) {
-            int panels = (n + W4 - 1) / W4, strips = (m + MR - 1) / MR;
+            int panels = (n + PW - 1) / PW, strips = (m + MR - 1) / MR;
             // Columns first: each tile then packs only its own part of B.
             if (panels >= wanted) return new Tiles(m, n, true, wanted);
             if (strips >= wanted) return new Tiles(m, n, false, wanted);
@@ -100,8 +123,8 @@ public final class VectorGemm {
 
         int i0(int t) { return byColumns ? 0 : cut((m + MR - 1) / MR, MR, m, t); }
         int i1(int t) { return byColumns ? m : cut((m + MR - 1) / MR, MR, m, t + 1); }
-        int j0(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t) : 0; }
-        int j1(int t) { return byColumns ? cut((n + W4 - 1) / W4, W4, n, t + 1) : n; }
+        int j0(int t) { return byColumns ? cut((n + PW - 1) / PW, PW, n, t) : 0; }
+        int j1(int t) { return byColumns ? cut((n + PW - 1) / PW, PW, n, t + 1) : n; }
     }
 
     /** One product's operands; {@link #block} computes a tile of C serially. */
@@ -122,7 +145,7 @@ public final class VectorGemm {
                     int kc = Math.min(KC, k - pc);
                     float[] bp;
                     int bo = 0;
-                    if (!tb && n == W4) { // B is one full panel already (n = 64 at 512 bits): no packing
+                    if (!tb && n == PW) { // B is one full panel already (e.g. n = 64 at 512 bits): no packing
                         bp = b;
                         bo = bOff + pc * n;
                     } else {
@@ -142,10 +165,10 @@ public final class VectorGemm {
         /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
         private void panels(int ao, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
             int lda = ta ? m : k, rowStep = ta ? 1 : k;
-            for (int jr = 0; jr < nc; jr += W4) {
-                int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L;
+            for (int jr = 0; jr < nc; jr += PW) {
+                int w = Math.min(PW, nc - jr), nv = (w + L - 1) / L;
                 VectorMask<Float> last = TAIL[w % L];
-                int bo = bBase + (jr / W4) * kc * W4; // only the last panel may be narrower, so this holds for it too
+                int bo = bBase + (jr / PW) * kc * PW; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
                     GemmKernels.tile(ta, Math.min(MR, mc - ir), nv, a, ao + ir * rowStep, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
                 }
@@ -154,9 +177,9 @@ public final class VectorGemm {
 
         /** Packs B[pc:pc+kc, jc:jc+nc] (B row-major [k,n]) into panels p-major; a narrow last panel is zero-padded. */
         private void packB(float[] bp, int pc, int kc, int jc, int nc) {
-            for (int jr = 0; jr < nc; jr += W4) {
-                int w = Math.min(W4, nc - jr), nv = (w + L - 1) / L, width = nv * L;
-                int dst = (jr / W4) * kc * W4, src = bOff + pc * n + jc + jr;
+            for (int jr = 0; jr < nc; jr += PW) {
+                int w = Math.min(PW, nc - jr), nv = (w + L - 1) / L, width = nv * L;
+                int dst = (jr / PW) * kc * PW, src = bOff + pc * n + jc + jr;
                 VectorMask<Float> last = TAIL[w % L];
                 for (int p = 0; p < kc; p++, src += n, dst += width) {
                     for (int v = 0; v < nv - 1; v++) FloatVector.fromArray(S, b, src + v * L).intoArray(bp, dst + v * L);
@@ -172,9 +195,9 @@ public final class VectorGemm {
          * product itself with 20 rows of A.)
          */
         private void packBt(float[] bp, int pc, int kc, int jc, int nc) {
-            for (int jr = 0; jr < nc; jr += W4) {
-                int w = Math.min(W4, nc - jr), width = (w + L - 1) / L * L;
-                int dst = (jr / W4) * kc * W4, src = bOff + (jc + jr) * k + pc;
+            for (int jr = 0; jr < nc; jr += PW) {
+                int w = Math.min(PW, nc - jr), width = (w + L - 1) / L * L;
+                int dst = (jr / PW) * kc * PW, src = bOff + (jc + jr) * k + pc;
                 int jFull = SIMD_TRANSPOSE ? w / L * L : 0, pFull = kc / L * L;
                 for (int j0 = 0; j0 < jFull; j0 += L) {
                     for (int p0 = 0; p0 < pFull; p0 += L) {

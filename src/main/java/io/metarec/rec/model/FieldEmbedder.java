@@ -61,6 +61,12 @@ public final class FieldEmbedder {
 
     /** [rows, fields × dim] for the fields of the given side (null = all), in field order. */
     public Tensor embed(Params p, Examples x, FieldSpec.Side side) {
+        List<Tensor> parts = parts(p, x, side);
+        return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
+    }
+
+    /** Each field's [rows, dim] embedding, for the fields of the given side (null = all), in field order. */
+    public List<Tensor> parts(Params p, Examples x, FieldSpec.Side side) {
         if (x.fields().size() != fields.size())
             throw new IllegalArgumentException("examples carry " + x.fields().size() + " fields, the model has " + fields.size());
         List<Tensor> parts = new ArrayList<>();
@@ -76,6 +82,6 @@ public final class FieldEmbedder {
             parts.add(ids.offsets() == null ? Indexing.gatherRows(table, ids.ids())
                     : Indexing.segmentMean(Indexing.gatherRows(table, ids.ids()), ids.offsets()));
         }
-        return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
+        return parts;
     }
 }

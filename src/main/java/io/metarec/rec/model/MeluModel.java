@@ -208,6 +208,78 @@ public final class MeluModel implements MetaModel<Examples> {
         return new Batch(ShapeOps.concat(List.of(items, users, ei.slice(1, 0, d), eu.slice(1, 0, d), bias), 1), data.targets());
     }
 
+    /**
+     * What {@link #embed} computes from the item side of rows alone — the item fields' embeddings
+     * and, with identities, the item identity e_i and bias b_i — for rows that will each be paired
+     * with one user at a time ({@link #embedUser}, {@link #pairedFeatures}): a catalogue embedded
+     * once per parameters instead of once per request. {@code blocks} [rows, c] go to the feature
+     * columns {@code columns} (the rest are the user's); {@code identityBias} [rows, 1] is b_i
+     * (null without identities).
+     */
+    public record ItemSide(int rows, int width, List<Tensor> blocks, int[] columns, Tensor identityBias) {}
+
+    /**
+     * The user's side of paired rows: {@code blocks} [1, c] (the same for every row) or [rows, c]
+     * (with identities, the bias column b_i + b_u) for the feature columns {@code columns}.
+     */
+    public record UserSide(List<Tensor> blocks, int[] columns) {}
+
+    /** The item side of {@code rows} under {@code params} (their user fields are not read). */
+    public ItemSide embedItems(Params params, Examples rows) {
+        int n = rows.rows();
+        if (identity == null) {
+            List<Tensor> parts = embedder.parts(params, rows, FieldSpec.Side.ITEM);
+            List<FieldSpec> fields = embedder.fields();
+            int[] columns = new int[parts.size()];
+            for (int f = 0, next = 0; f < fields.size(); f++) if (fields.get(f).side() == FieldSpec.Side.ITEM) columns[next++] = f * embedder.dim();
+            return new ItemSide(n, fieldWidth, List.copyOf(parts), columns, null);
+        }
+        int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
+        Tensor items = embedder.embed(params, rows, FieldSpec.Side.ITEM);
+        Tensor ei = identity.embed(params, rows, FieldSpec.Side.ITEM, items);
+        return new ItemSide(n, featureWidth(), List.of(items, ei.slice(1, 0, d)), new int[] {0, iw + uw}, ei.slice(1, d, d + 1));
+    }
+
+    /** The side of {@code user} (one row: that user's fields and identity; its item side is not read) for rows of {@code items}. */
+    public UserSide embedUser(Params params, ItemSide items, Examples user) {
+        if (user.rows() != 1) throw new IllegalArgumentException("paired features: one user row needed, got " + user.rows());
+        if (identity == null) {
+            List<Tensor> parts = embedder.parts(params, user, FieldSpec.Side.USER);
+            List<FieldSpec> fields = embedder.fields();
+            int[] columns = new int[parts.size()];
+            for (int f = 0, next = 0; f < fields.size(); f++) if (fields.get(f).side() == FieldSpec.Side.USER) columns[next++] = f * embedder.dim();
+            return new UserSide(List.copyOf(parts), columns);
+        }
+        int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
+        Tensor users = embedder.embed(params, user, FieldSpec.Side.USER);
+        Tensor eu = identity.embed(params, user, FieldSpec.Side.USER, users);
+        Tensor bias = items.identityBias().add(eu.slice(1, d, d + 1));
+        return new UserSide(List.of(users, eu.slice(1, 0, d), bias), new int[] {iw, iw + uw + d, iw + uw + 2 * d});
+    }
+
+    /**
+     * The features {@link #embed} gives for rows pairing each row of {@code items} with the user of
+     * {@code user}, the user's blocks repeated on every row: bitwise
+     * {@code embed(params, rows).features()} when {@code items} came from {@link #embedItems} of
+     * those rows under the same embedding parameters.
+     */
+    public Tensor pairedFeatures(ItemSide items, UserSide user) {
+        int n = items.rows();
+        java.util.TreeMap<Integer, Tensor> byColumn = new java.util.TreeMap<>();
+        for (int i = 0; i < items.blocks().size(); i++) byColumn.put(items.columns()[i], items.blocks().get(i));
+        for (int i = 0; i < user.blocks().size(); i++) {
+            Tensor b = user.blocks().get(i);
+            byColumn.put(user.columns()[i], b.dim(0) == n ? b : b.expand(n, b.dim(1)));
+        }
+        List<Tensor> parts = List.copyOf(byColumn.values());
+        return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
+    }
+
+    /** {@link #pairedFeatures} of the user's side under {@code params}. */
+    public Tensor pairedFeatures(Params params, ItemSide items, Examples user) {
+        return pairedFeatures(items, embedUser(params, items, user));
+    }
+
     @Override public Tensor head(Params params, Tensor features) {
         if (identity == null) return mlp.forward(params, features);
         int last = features.rank() - 1, d = identity.dim(), f = fieldWidth;

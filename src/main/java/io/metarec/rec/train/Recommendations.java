@@ -3,14 +3,13 @@ package io.metarec.rec.train;
 import io.metarec.meta.MetaLearner;
 import io.metarec.meta.NonFiniteException;
 import io.metarec.nn.Params;
+import io.metarec.rec.model.CatalogueScorer;
 import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FeatureEncoder;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /** Top-k recommendations for a new user, after adapting a meta-trained model to their few ratings. */
 public final class Recommendations {
@@ -51,28 +50,65 @@ public final class Recommendations {
      */
     public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, FeatureEncoder.UserProfile user,
                                     int[] items, float[] targets, int steps, int k, float[] scale, RarityShrink rarity, boolean excludeRated) {
+        return topK(learner, encoder, null, user, items, targets, steps, k, scale, rarity, excludeRated);
+    }
+
+    /**
+     * The same, scoring the catalogue with {@code catalogue} (the items' side embedded once per model,
+     * see {@link CatalogueScorer}; null, or not valid for the adapted parameters: every row embedded
+     * here): the same scores, bitwise.
+     */
+    public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, CatalogueScorer catalogue,
+                                    FeatureEncoder.UserProfile user, int[] items, float[] targets, int steps, int k, float[] scale,
+                                    RarityShrink rarity, boolean excludeRated) {
         if (items.length != targets.length) throw new IllegalArgumentException(items.length + " items but " + targets.length + " targets");
         if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
         try (var scope = learner.backend().openScope()) {
             Params adapted = items.length == 0 ? learner.modelParams() : learner.adaptTo(encoder.encode(user, items, targets), steps);
-            int[] all = new int[encoder.numItems()];
-            for (int i = 0; i < all.length; i++) all[i] = i;
-            float[] scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+            int n = encoder.numItems();
+            float[] scores;
+            if (catalogue != null && catalogue.rows() == n && catalogue.validFor(adapted)) {
+                scores = catalogue.score(adapted, encoder.encode(user, new int[] {0}, new float[1])).toArray();
+            } else {
+                int[] all = new int[n];
+                for (int i = 0; i < all.length; i++) all[i] = i;
+                scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+            }
             requireFinite(learner.name(), 0, scores);
             if (scale != null) for (int i = 0; i < scores.length; i++) scores[i] = Math.min(scale[1], Math.max(scale[0], scores[i]));
-            float[] keys = rarity == null ? scores : rarity.keys(all, scores);
-            Set<Integer> seen = new HashSet<>();
-            if (excludeRated) for (int i : items) seen.add(i);
-            Integer[] order = new Integer[all.length];
-            for (int i = 0; i < order.length; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b));
+            float[] keys = rarity == null ? scores : rarity.keys(identity(n), scores);
+            boolean[] seen = new boolean[n];
+            if (excludeRated) for (int i : items) seen[i] = true;
             List<Scored> out = new ArrayList<>(k);
-            for (int i : order) {
-                if (seen.contains(i)) continue;
+            for (int i : order(keys)) {
+                if (seen[i]) continue;
                 out.add(new Scored(i, scores[i]));
                 if (out.size() == k) break;
             }
             return out;
         }
+    }
+
+    private static int[] identity(int n) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        return all;
+    }
+
+    /**
+     * Indices by key, highest first, ties by index (−0 ties with +0; NaN, which a ranking never
+     * holds, above all): one primitive sort of (key, index) packed into longs, no boxing.
+     */
+    static int[] order(float[] keys) {
+        long[] packed = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            int bits = Float.floatToIntBits(keys[i] == 0f ? 0f : keys[i]); // −0 → +0
+            int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // signed-int order = Float.compare order
+            packed[i] = ((long) ~ascending << 32) | i;           // ~: highest key first; then the index
+        }
+        Arrays.sort(packed);
+        int[] out = new int[keys.length];
+        for (int i = 0; i < out.length; i++) out[i] = (int) packed[i];
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.metarec.rec.train;
 
 import io.metarec.rec.data.Dataset;
+import io.metarec.rec.model.CatalogueScorer;
 import io.metarec.rec.model.FeatureEncoder;
 
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ public final class UserRecommender {
     private final SavedModel model;
     private final int steps;
     private final RarityShrink rarity;
+    /** The catalogue's item side, embedded once for every request (null: the model embeds rows per request). */
+    private final CatalogueScorer catalogue;
 
     /** {@code steps} inner steps per user; rare items ranked with {@code rarityShrink} pseudo-ratings (see {@link RarityShrink}). */
     public UserRecommender(SavedModel model, int steps, double rarityShrink) {
@@ -25,6 +28,17 @@ public final class UserRecommender {
         this.model = model;
         this.steps = steps;
         this.rarity = model.rarity(rarityShrink);
+        this.catalogue = catalogue(model);
+    }
+
+    /** Every catalogue item paired with a user without features (their user side is never read). */
+    private static CatalogueScorer catalogue(SavedModel model) {
+        FeatureEncoder encoder = model.encoder();
+        int n = encoder.numItems();
+        if (n == 0) return null;
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        return CatalogueScorer.of(model.learner(), encoder.encode(encoder.profile(Map.of()), all, new float[n]));
     }
 
     public SavedModel model() { return model; }
@@ -61,7 +75,7 @@ public final class UserRecommender {
             float r = rated.get(items[i]);
             targets[i] = fb.implicit() ? (r >= fb.positiveThreshold() ? 1f : 0f) : r;
         }
-        List<Recommendations.Scored> top = Recommendations.topK(model.learner(), model.encoder(), profile, items, targets, steps, k,
+        List<Recommendations.Scored> top = Recommendations.topK(model.learner(), model.encoder(), catalogue, profile, items, targets, steps, k,
                 model.ratingScale(), rarity, excludeRated);
         List<Ranked> out = new ArrayList<>(top.size());
         for (Recommendations.Scored s : top)

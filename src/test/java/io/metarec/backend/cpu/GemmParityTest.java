@@ -79,6 +79,36 @@ class GemmParityTest {
         }
     }
 
+    /**
+     * Every element of C is one fused multiply-add chain over k from zero (per block of KC, the
+     * blocks' chains then added in order), bitwise, whatever tile it falls in: so the tile shape
+     * (the panel width {@link VectorGemm#NVP}, 2 or 4 vectors by CPU) cannot change a result. Edges
+     * of rows (not a multiple of 6) and of columns (not of a vector or a panel) included.
+     */
+    @ParameterizedTest(name = "ta={0} tb={1}")
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void everyElementIsOneMultiplyAddChainOverK(boolean ta, boolean tb) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[][] shapes = {{3706, 256, 64}, {97, 256, 64}, {13, 64, 64}, {7, 33, 70}, {1, 128, 33}, {25, 300, 17}, {6, 513, 9}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            float[] a = random(m * k, rnd), b = random(k * n, rnd);
+            float[] got = vectorGemm(ta, tb, 1, m, n, k, a, b), want = new float[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    float c = 0f;
+                    for (int p0 = 0; p0 < k; p0 += VectorGemm.KC) {
+                        float block = 0f;
+                        for (int p = p0; p < Math.min(k, p0 + VectorGemm.KC); p++)
+                            block = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], block);
+                        c = p0 == 0 ? block : c + block;
+                    }
+                    want[i * n + j] = c;
+                }
+            assertBitwise(want, got, "chain, panel of " + VectorGemm.NVP + " vectors, " + shape(ta, tb, 1, m, n, k));
+        }
+    }
+
     @ParameterizedTest(name = "ta={0} tb={1}")
     @CsvSource({"false,false", "false,true", "true,false", "true,true"})
     void resultsAreBitwiseIdenticalForOneAndTwoThreads(boolean ta, boolean tb) {

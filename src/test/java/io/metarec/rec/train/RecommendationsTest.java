@@ -1,0 +1,90 @@
+package io.metarec.rec.train;
+
+import io.metarec.rec.data.Dataset;
+import io.metarec.rec.data.Synthetic;
+import io.metarec.rec.data.SyntheticConfig;
+import io.metarec.rec.model.CatalogueScorer;
+import io.metarec.rec.model.FeatureEncoder;
+import io.metarec.rec.split.MeluProtocol;
+import io.metarec.rec.split.Scenario;
+import io.metarec.rec.split.UserTask;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * A user's catalogue ranking scored through the {@link CatalogueScorer} (the items' side embedded
+ * once per model) is the ranking of every row embedded per request, scores bitwise; and the
+ * primitive sort orders as the comparator it replaced.
+ */
+class RecommendationsTest {
+    static Experiment experiment;
+    static Experiment.Trained trained;
+
+    @BeforeAll
+    static void train() {
+        Dataset d = Synthetic.generate(SyntheticConfig.of(300, 200, 5)).dataset();
+        experiment = Experiment.of(d, MeluProtocol.defaults().split(d), Feedback.explicit(), 0.1, 3);
+        RecConfig c = new RecConfig("melu", 8, List.of(16, 16), Feedback.explicit(), "maml", 2, 0.01f, 1e-3f, 16, 1, 0, 0.1,
+                io.metarec.meta.LearnerConfig.Execution.PER_TASK, 3);
+        trained = experiment.train(c, new RecTrainer.Listener() {});
+    }
+
+    @Test
+    void catalogueScorerRanksAsTheFullRows() {
+        FeatureEncoder encoder = experiment.encoder();
+        int n = encoder.numItems();
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        CatalogueScorer scorer = CatalogueScorer.of(trained.learner(), encoder.encode(encoder.profile(Map.of()), all, new float[n]));
+        assertNotNull(scorer, "the default MeLU model adapts no embedding");
+        RarityShrink rarity = new RarityShrink(experiment.tasks().trainingCounts(), experiment.tasks().meanRating(), RarityShrink.DEFAULT_KAPPA);
+        float[] scale = experiment.tasks().ratingScale();
+        List<UserTask> users = experiment.split().tasks(Scenario.USER_COLD);
+        for (int u = 0; u < Math.min(5, users.size()); u++) {
+            UserTask t = users.get(u);
+            FeatureEncoder.UserProfile profile = experiment.tasks().profile(t.user());
+            int[] items = experiment.data().interactions().itemsOf(t.support());
+            float[] targets = experiment.data().interactions().ratingsOf(t.support());
+            for (boolean exclude : new boolean[] {true, false}) {
+                var full = Recommendations.topK(trained.learner(), encoder, null, profile, items, targets, 2, n, scale, rarity, exclude);
+                var fast = Recommendations.topK(trained.learner(), encoder, scorer, profile, items, targets, 2, n, scale, rarity, exclude);
+                assertEquals(full, fast, "user " + t.user());
+                assertEquals(exclude ? n - (int) Arrays.stream(items).distinct().count() : n, fast.size());
+            }
+            // No ratings: θ itself, through the scorer too.
+            assertEquals(Recommendations.topK(trained.learner(), encoder, null, profile, new int[0], new float[0], 2, 10, scale, null, true),
+                    Recommendations.topK(trained.learner(), encoder, scorer, profile, new int[0], new float[0], 2, 10, scale, null, true));
+        }
+    }
+
+    @Test
+    void orderIsTheComparatorsOrder() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int trial = 0; trial < 50; trial++) {
+            float[] keys = new float[1 + r.nextInt(300)];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = switch (r.nextInt(6)) {
+                    case 0 -> 0f;
+                    case 1 -> -0f;
+                    case 2 -> r.nextInt(4); // ties
+                    case 3 -> Float.NEGATIVE_INFINITY;
+                    case 4 -> Float.MAX_VALUE;
+                    default -> (float) r.nextGaussian() * 100;
+                };
+            }
+            Integer[] boxed = new Integer[keys.length];
+            for (int i = 0; i < boxed.length; i++) boxed[i] = i;
+            Arrays.sort(boxed, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b));
+            assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(), Recommendations.order(keys));
+        }
+    }
+}
