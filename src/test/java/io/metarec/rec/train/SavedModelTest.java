@@ -1,10 +1,6 @@
 package io.metarec.rec.train;
 
 import io.metarec.nn.Params;
-import io.metarec.rec.data.Dataset;
-import io.metarec.rec.data.Synthetic;
-import io.metarec.rec.data.SyntheticConfig;
-import io.metarec.rec.split.MeluProtocol;
 import io.metarec.rec.split.Scenario;
 import io.metarec.rec.split.UserTask;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,10 +24,8 @@ class SavedModelTest {
 
     @BeforeAll
     static void train() {
-        Dataset d = Synthetic.generate(SyntheticConfig.of(300, 200, 5)).dataset();
-        experiment = Experiment.of(d, MeluProtocol.defaults().split(d), Feedback.explicit(), 0.1, 3);
-        RecConfig c = new RecConfig("melu", 8, java.util.List.of(16, 16), Feedback.explicit(), "maml", 2, 0.01f, 1e-3f, 16, 1, 0, 0.1,
-                io.metarec.meta.LearnerConfig.Execution.PER_TASK, 3);
+        experiment = TinyExperiment.experiment();
+        RecConfig c = TinyExperiment.maml();
         trained = experiment.train(c, new RecTrainer.Listener() {});
     }
 
