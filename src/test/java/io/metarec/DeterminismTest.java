@@ -25,8 +25,6 @@ import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FieldSpec;
 import io.metarec.rec.model.MeluModel;
 import io.metarec.util.EnginePool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -44,22 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Adam updates — repeated, with 1 and 2 worker threads, and with the tasks of a meta-batch computed
  * in parallel on the worker pool and combined in task order.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.metarec.RestoresEngine.class)
 class DeterminismTest {
-    private Backend savedBackend;
-    private int savedThreads;
-
-    @BeforeEach
-    void save() {
-        savedBackend = Backends.current();
-        savedThreads = EnginePool.threads();
-    }
-
-    @AfterEach
-    void restore() {
-        Backends.use(savedBackend);
-        EnginePool.setThreads(savedThreads);
-    }
-
     /** Layer sizes: a small net, and one wide enough that its products count as large GEMMs. */
     static final int[][] NETS = {{3, 32, 16, 1}, {96, 160, 64, 1}};
     static final int TASKS = 3, ROWS = 40, INNER_STEPS = 2, META_STEPS = 3;

@@ -13,8 +13,6 @@ import io.metarec.rec.model.Examples;
 import io.metarec.rec.model.FieldSpec;
 import io.metarec.rec.model.MeluModel;
 import io.metarec.util.EnginePool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * everything adapted (they are dense: the inner loop reads the tables densely), and the public
  * {@link MetaLearner#metaGradient}, on both CPU backends; tasks one by one and stacked.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.metarec.RestoresEngine.class)
 class RowSparseMetaGradientTest {
     static final List<FieldSpec> FIELDS = List.of(
             new FieldSpec("rate", FieldSpec.Side.ITEM, 6, false),
@@ -40,21 +39,6 @@ class RowSparseMetaGradientTest {
             new FieldSpec("actor", FieldSpec.Side.ITEM, 50, true),
             new FieldSpec("zip", FieldSpec.Side.USER, 30, false));
     static final int TASKS = 7, STEPS = 3;
-
-    private Backend savedBackend;
-    private int savedThreads;
-
-    @BeforeEach
-    void save() {
-        savedBackend = Backends.current();
-        savedThreads = EnginePool.threads();
-    }
-
-    @AfterEach
-    void restore() {
-        Backends.use(savedBackend);
-        EnginePool.setThreads(savedThreads);
-    }
 
     /** Tasks of one user each; multi-valued fields with repeated ids, so rows are hit several times. */
     static List<Task<Examples>> tasks(long seed) {
