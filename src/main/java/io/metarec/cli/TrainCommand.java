@@ -86,9 +86,9 @@ public final class TrainCommand implements Callable<Integer> {
         Outputs.file("--out", curve);
         Outputs.file("--out", ckpt);
         Experiment e = Experiment.prepare(data, split, c.feedback(), c.validation(), c.seed());
-        System.out.printf(Locale.ROOT, "%s: %d users, %d items, %d interactions; %d training users, %d for validation%n",
+        System.out.printf(Locale.ROOT, "%s: %d users, %d items, %d interactions; %d training users, %d for validation (%d validation tasks)%n",
                 e.data().name(), e.data().numUsers(), e.data().numItems(), e.data().interactions().size(),
-                e.trainTasks().size(), e.validationTasks().size());
+                e.trainTasks().size(), e.trainValidation().validation().size(), e.validationTasks().size());
         ObjectNode info = new ObjectMapper().createObjectNode();
         var learner = e.newLearner(c);
         // Before the first step (and before --force removes an older checkpoint): a job far larger than the heap fails now.

@@ -204,7 +204,37 @@ public final class ColdStartSplit {
     }
 
     /** Meta-training tasks and the validation tasks carved from them. */
-    public record TrainValidation(List<UserTask> train, List<UserTask> validation) {}
+    public record TrainValidation(List<UserTask> train, List<UserTask> validation) {
+        /**
+         * The tasks early stopping scores: each validation user's split task, then up to
+         * {@code folds − 1} more of the same user, their ratings re-dealt — in a random order
+         * (seeded by {@code seed} and the user), the f-th block of as many ratings as the split's
+         * query is the query (f = 0, 1, …) and the rest the support — while a block fits and leaves
+         * a support. Every query is the split's size, so a user with more ratings is scored on more
+         * of them. Why: a validation set of a few dozen users (ML-100K: 32) scored on one query of
+         * 10 ratings each is too noisy to compare epochs; see {@link io.metarec.rec.train.RecTrainer}.
+         */
+        public List<UserTask> validationFolds(int folds, long seed) {
+            if (folds < 1) throw new IllegalArgumentException("validation folds must be at least 1, got " + folds);
+            List<UserTask> out = new ArrayList<>();
+            for (UserTask t : validation) {
+                out.add(t);
+                int[] all = t.all();
+                int q = t.querySize();
+                if (q == 0) continue;
+                int[] order = io.metarec.util.Shuffle.permutation(all.length, new SplittableRandom(Seeds.derive(seed, t.user(), 0x666F6C64)));
+                for (int f = 0; f < folds - 1 && (f + 1) * q < all.length; f++) {
+                    int[] query = new int[q], support = new int[all.length - q];
+                    for (int i = 0, a = 0, b = 0; i < all.length; i++) {
+                        if (i >= f * q && i < (f + 1) * q) query[a++] = all[order[i]];
+                        else support[b++] = all[order[i]];
+                    }
+                    out.add(new UserTask(t.user(), t.scenario(), support, query));
+                }
+            }
+            return List.copyOf(out);
+        }
+    }
 
     /** The validation tasks of {@link #validation(double, long)}. */
     public List<UserTask> validationTasks(double fraction, long seed) {

@@ -63,7 +63,12 @@ public record Checkpoint(int epoch, boolean finished, boolean stoppedEarly, List
                          double smoothedLoss, int sinceBest, double initialLoss, double referenceLoss, Params bestParams,
                          MetaLearner.TrainingState learner, int[] shuffles) {
     public static final String FORMAT = "metarec-checkpoint";
-    public static final int VERSION = 1;
+    /**
+     * 2: early stopping scores each validation user on several re-dealt queries
+     * ({@link Experiment#VALIDATION_FOLDS}); a version-1 checkpoint's losses were taken on one
+     * query each, and continuing it would compare the two.
+     */
+    public static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String META = "meta/", BEST = "best/", OPTIMIZER = "optimizer/";
 

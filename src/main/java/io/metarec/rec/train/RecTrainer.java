@@ -19,9 +19,12 @@ import java.util.SplittableRandom;
  *
  * <p>Early stopping is not fooled by a small validation set: the criterion is the validation
  * loss smoothed over epochs (an exponential moving average with weight {@value #SMOOTHING} on the
- * newest epoch), and training never stops before {@value #MIN_EPOCHS} epochs. On ML-100K the
- * validation set is 34 users (340 query ratings, a standard error of about 0.07 on the MSE), and the
- * raw loss picked epoch 1 or 2 of a curve that was still improving.
+ * newest epoch), and training never stops before {@value #MIN_EPOCHS} epochs; and each
+ * validation user is scored on up to {@link Experiment#VALIDATION_FOLDS} queries, its ratings re-dealt
+ * ({@link io.metarec.rec.split.ColdStartSplit.TrainValidation#validationFolds}). On ML-100K the
+ * validation set is 32–34 users (340 query ratings on one query each, a standard error of about 0.07
+ * on the MSE): the raw loss picked epoch 1 or 2 of a curve that was still improving, and with the
+ * smoothing alone 2 of 9 runs kept the initial parameters.
  *
  * <p><b>Divergence</b> stops training: a NaN or infinity (in a loss or gradient, or the validation
  * loss), or a validation loss more than {@value #DIVERGENCE_FACTOR}× the initial one (epoch 0's;

@@ -197,6 +197,34 @@ class MeluProtocolTest {
         assertThrows(IllegalArgumentException.class, () -> split.validation(1.0, 5));
     }
 
+
+    @Test
+    void validationFoldsScoreEachValidationUserOnDisjointQueriesOfItsOwnRatings() {
+        ColdStartSplit.TrainValidation tv = split.validation(0.1, 5);
+        List<UserTask> folds = tv.validationFolds(5, 5);
+        assertEquals(tv.validation(), tv.validationFolds(1, 5), "one fold: the split's own tasks");
+        assertEquals(folds, tv.validationFolds(5, 5), "deterministic");
+        assertNotEquals(folds, tv.validationFolds(5, 6), "the seed deals the ratings");
+        int extra = 0;
+        for (UserTask t : tv.validation()) {
+            List<UserTask> mine = folds.stream().filter(f -> f.user() == t.user()).toList();
+            assertEquals(t, mine.get(0), "the split's task comes first");
+            int fit = 0;
+            while (fit < 4 && (fit + 1) * t.querySize() < t.size()) fit++;
+            assertEquals(1 + fit, mine.size(), "user " + t.user() + " with " + t.size() + " ratings, query " + t.querySize());
+            extra += fit;
+            Set<Integer> own = new HashSet<>(Arrays.stream(t.all()).boxed().toList()), seenInQueries = new HashSet<>();
+            for (UserTask f : mine.subList(1, mine.size())) {
+                assertEquals(t.querySize(), f.querySize());
+                assertEquals(t.size(), f.size());
+                Set<Integer> both = new HashSet<>(Arrays.stream(f.all()).boxed().toList());
+                assertEquals(own, both, "support and query are the user's ratings, each once");
+                for (int k : f.query()) assertTrue(seenInQueries.add(k), "the re-dealt queries are disjoint");
+            }
+        }
+        assertTrue(extra > tv.validation().size(), "users have room for more queries: " + extra);
+        assertThrows(IllegalArgumentException.class, () -> tv.validationFolds(0, 5));
+    }
     @Test
     void undatedItemsAreSplitAtRandomAndTheDescriptionSaysSo() {
         Dataset.Builder b = new Dataset.Builder("tiny", DatasetFormat.GENERIC);
