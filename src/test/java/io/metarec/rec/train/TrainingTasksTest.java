@@ -86,6 +86,19 @@ class TrainingTasksTest {
     }
 
     @Test
+    void earlyStoppingScoresTheValidationUsersFolds() {
+        List<UserTask> folds = experiment.trainValidation().validationFolds(Experiment.VALIDATION_FOLDS, 3);
+        List<Task<Examples>> validation = experiment.validationTasks();
+        assertTrue(folds.size() > experiment.trainValidation().validation().size(), "more tasks than validation users");
+        assertEquals(folds.size(), validation.size());
+        for (int k = 0; k < folds.size(); k++) {
+            Task<Examples> made = factory.tasks(List.of(folds.get(k))).get(0);
+            assertArrayEquals(targets(made.query()), targets(validation.get(k).query()), "task " + k);
+            assertArrayEquals(items(made.support()), items(validation.get(k).support()), "task " + k);
+        }
+    }
+
+    @Test
     void noneGivesTheEvaluationTasks() {
         for (int epoch : new int[] {1, 2, 7}) {
             List<Task<Examples>> t = factory.trainingTasks(users, TaskFactory.Training.NONE, epoch);
