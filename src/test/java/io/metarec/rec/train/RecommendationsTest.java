@@ -27,9 +27,9 @@ class RecommendationsTest {
 
     @BeforeAll
     static void train() {
-        experiment = TinyExperiment.experiment();
-        RecConfig c = TinyExperiment.maml();
-        trained = experiment.train(c, new RecTrainer.Listener() {});
+        TinyExperiment.Run run = TinyExperiment.mamlRun();
+        experiment = run.experiment();
+        trained = run.trained();
     }
 
     @Test

@@ -24,9 +24,9 @@ class SavedModelTest {
 
     @BeforeAll
     static void train() {
-        experiment = TinyExperiment.experiment();
-        RecConfig c = TinyExperiment.maml();
-        trained = experiment.train(c, new RecTrainer.Listener() {});
+        TinyExperiment.Run run = TinyExperiment.mamlRun();
+        experiment = run.experiment();
+        trained = run.trained();
     }
 
     @Test
