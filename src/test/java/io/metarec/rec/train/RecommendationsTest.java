@@ -4,7 +4,6 @@ import io.metarec.rec.model.CatalogueScorer;
 import io.metarec.rec.model.FeatureEncoder;
 import io.metarec.rec.split.Scenario;
 import io.metarec.rec.split.UserTask;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -22,15 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * primitive sort orders as the comparator it replaced.
  */
 class RecommendationsTest {
-    static Experiment experiment;
-    static Experiment.Trained trained;
-
-    @BeforeAll
-    static void train() {
-        TinyExperiment.Run run = TinyExperiment.mamlRun();
-        experiment = run.experiment();
-        trained = run.trained();
-    }
+    static final Experiment experiment = TinyExperiment.mamlRun().experiment();
+    static final Experiment.Trained trained = TinyExperiment.mamlRun().trained();
 
     @Test
     void catalogueScorerRanksAsTheFullRows() {

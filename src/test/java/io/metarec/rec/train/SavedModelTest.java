@@ -3,7 +3,6 @@ package io.metarec.rec.train;
 import io.metarec.nn.Params;
 import io.metarec.rec.split.Scenario;
 import io.metarec.rec.split.UserTask;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,15 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Saved models: round trip (same parameters, same predictions), atomic overwrite, clear errors for bad files. */
 class SavedModelTest {
-    static Experiment experiment;
-    static Experiment.Trained trained;
-
-    @BeforeAll
-    static void train() {
-        TinyExperiment.Run run = TinyExperiment.mamlRun();
-        experiment = run.experiment();
-        trained = run.trained();
-    }
+    static final Experiment experiment = TinyExperiment.mamlRun().experiment();
+    static final Experiment.Trained trained = TinyExperiment.mamlRun().trained();
 
     @Test
     void roundTripKeepsParametersAndPredictions(@TempDir Path dir) throws IOException {
