@@ -24,10 +24,24 @@ public class ScalarBackend implements Backend {
 
     @Override public boolean hostResident() { return true; }
 
-    @Override public Buffer allocate(int length) { return new HeapBuffer(new float[length]); }
+    /** Recycled through the thread's open memory scope, if any ({@link HostScopes}). */
+    @Override public Buffer allocate(int length) { return HostScopes.allocate(length, false); }
 
-    @Override public Buffer zeros(int length) { return new HeapBuffer(new float[length]); }
+    @Override public Buffer zeros(int length) { return HostScopes.allocate(length, true); }
 
+    @Override public io.metarec.backend.MemoryScope openScope() { return HostScopes.open(); }
+
+    /** Recycles a buffer an open scope of this thread owns; leaves any other to the collector. */
+    @Override public void release(Buffer buffer) { HostScopes.release(buffer); }
+
+    /** The new table outside every scope (a parameter or moment for the next step), as the contract asks. */
+    @Override public Buffer withRows(Buffer base, int cols, Indices rows, Buffer block) {
+        float[] out = HeapBuffer.of(base).clone(), b = HeapBuffer.of(block);
+        for (int j = 0; j < rows.length(); j++) System.arraycopy(b, j * cols, out, rows.get(j) * cols, cols);
+        return new HeapBuffer(out);
+    }
+
+    /** Never owned by a memory scope: how host data built to outlive a request (a cache) is made. */
     @Override public Buffer upload(float[] data) { return new HeapBuffer(data.clone()); }
 
     @Override public float[] download(Buffer buffer) { return HeapBuffer.of(buffer).clone(); }

@@ -105,6 +105,8 @@ public final class CatalogueScorer {
                 buffer = features.buffer();
                 for (Tensor b : items.blocks()) if (b.buffer() == buffer) buffer = null; // one block, no user columns: nothing to keep
                 for (Tensor b : side.blocks()) if (b.buffer() == buffer) buffer = null;
+                // The request's memory scope owns what it computed; the pool's copy is an upload, which no host scope owns.
+                if (buffer != null) features = Tensor.wrap(be, buffer = be.upload(features.toArray()), n, width);
             } else {
                 for (int i = 0; i < side.blocks().size(); i++) {
                     Tensor b = side.blocks().get(i);

@@ -1,0 +1,158 @@
+package io.metarec.backend.cpu;
+
+import io.metarec.backend.Backend;
+import io.metarec.backend.Buffer;
+import io.metarec.backend.Indices;
+import io.metarec.backend.MemoryScope;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CPU backends' memory scopes ({@link HostScopes}): what is recycled, what is kept, what is checked. */
+class HostScopesTest {
+    private final Backend be = new VectorBackend();
+    private HostScopes.Mode before;
+
+    @BeforeEach void recycle() {
+        before = HostScopes.mode();
+        HostScopes.setMode(HostScopes.Mode.RECYCLE);
+    }
+
+    @AfterEach void restore() {
+        HostScopes.setMode(before);
+    }
+
+    private static float[] array(Buffer b) { return HeapBuffer.of(b); }
+
+    @Test void aClosedScopesArraysServeTheNextAllocationsOfTheirLength() {
+        float[] first;
+        try (MemoryScope s = be.openScope()) {
+            first = array(be.allocate(1234));
+        }
+        try (MemoryScope s = be.openScope()) {
+            assertSame(first, array(be.allocate(1234)));
+            assertNotSame(first, array(be.allocate(1234)), "one array serves one buffer at a time");
+            assertNotSame(first, array(be.allocate(99)));
+        }
+    }
+
+    @Test void zerosAreZeroEvenWhenRecycled() {
+        try (MemoryScope s = be.openScope()) {
+            be.fill(be.allocate(64), 7f);
+        }
+        try (MemoryScope s = be.openScope()) {
+            assertArrayEquals(new float[64], array(be.zeros(64)));
+        }
+    }
+
+    @Test void keptBuffersOutliveTheirScopeAndMoveToTheEnclosingOne() {
+        try (MemoryScope outer = be.openScope()) {
+            Buffer kept;
+            try (MemoryScope inner = be.openScope()) {
+                kept = be.allocate(50);
+                be.fill(kept, 3f);
+                inner.keep(kept);
+            }
+            try (MemoryScope again = be.openScope()) {
+                assertNotSame(array(kept), array(be.allocate(50)), "a kept buffer is not handed out again");
+            }
+            assertEquals(3f, array(kept)[49]);
+        }
+        // The outer scope owned it and has closed: now it is free.
+        try (MemoryScope s = be.openScope()) {
+            assertEquals(50, array(be.allocate(50)).length);
+        }
+        try (MemoryScope outermost = be.openScope()) {
+            Buffer b = be.allocate(77);
+            outermost.keep(b);
+            HostScopes.setMode(HostScopes.Mode.CHECK);
+            outermost.close();
+            HostScopes.setMode(HostScopes.Mode.RECYCLE);
+            assertEquals(0f, array(b)[0], "kept by an outermost scope: owned by none, never recycled");
+        }
+    }
+
+    @Test void buffersOutsideEveryScopeAndOptimizerResultsBelongToNoScope() {
+        HostScopes.setMode(HostScopes.Mode.CHECK);
+        Buffer loose = be.allocate(8), table;
+        try (MemoryScope s = be.openScope()) {
+            Buffer base = be.zeros(12), block = be.upload(new float[] {1, 2, 3});
+            table = be.withRows(base, 3, Indices.wrap(new int[] {2}), block);
+            be.fill(loose, 1f);
+        }
+        assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0}, array(table));
+        assertEquals(1f, array(loose)[7]);
+    }
+
+    @Test void checkModeFillsAClosedScopesArraysWithNanAndNeverReusesThem() {
+        HostScopes.setMode(HostScopes.Mode.CHECK);
+        float[] a;
+        try (MemoryScope s = be.openScope()) {
+            a = array(be.allocate(16));
+        }
+        assertTrue(Float.isNaN(a[0]) && Float.isNaN(a[15]));
+        try (MemoryScope s = be.openScope()) {
+            assertNotSame(a, array(be.allocate(16)));
+        }
+    }
+
+    @Test void offModeHasNoScopes() {
+        HostScopes.setMode(HostScopes.Mode.OFF);
+        assertSame(MemoryScope.NONE, be.openScope());
+    }
+
+    @Test void scopesCloseInnermostFirst() {
+        MemoryScope outer = be.openScope(), inner = be.openScope();
+        assertThrows(IllegalStateException.class, outer::close);
+        inner.close();
+        outer.close();
+        outer.close(); // idempotent
+        assertEquals(0, HostScopes.openScopes(), "the refused close left the scope open, the right one closed it");
+    }
+
+    @Test void theFreeListsAreBounded() {
+        int big = (int) (HostScopes.MAX_POOLED_FLOATS / 3);
+        try (MemoryScope s = be.openScope()) {
+            for (int i = 0; i < 5; i++) be.allocate(big);
+        }
+        assertTrue(HostScopes.pooledFloats() <= HostScopes.MAX_POOLED_FLOATS, HostScopes.pooledFloats() + " floats pooled");
+        HostScopes.dropFreeLists();
+        assertEquals(0, HostScopes.pooledFloats());
+    }
+
+    @Test void fullFreeListsLeaveFurtherArraysToTheCollector() {
+        HostScopes.dropFreeLists();
+        int half = (int) (HostScopes.MAX_POOLED_FLOATS / 2);
+        float[] a, b, c;
+        try (MemoryScope s = be.openScope()) {
+            a = array(be.allocate(half));
+            b = array(be.allocate(half - 1));
+            c = array(be.allocate(half - 2)); // over the bound: not kept
+        }
+        try (MemoryScope s = be.openScope()) {
+            float[][] got = {array(be.allocate(half)), array(be.allocate(half - 1)), array(be.allocate(half - 2))};
+            assertEquals(2, java.util.stream.Stream.of(a, b, c).filter(x -> x == got[0] || x == got[1] || x == got[2]).count(),
+                    "two of the three arrays were kept");
+        }
+        HostScopes.dropFreeLists();
+    }
+
+    @Test void releaseRecyclesABufferAScopeOwnsAtOnceAndLeavesAnUnscopedOneAlone() {
+        Buffer loose = be.allocate(33);
+        try (MemoryScope s = be.openScope()) {
+            Buffer b = be.allocate(33);
+            float[] a = array(b);
+            be.release(b);
+            assertSame(a, array(be.allocate(33)));
+            be.release(loose);
+            assertNotSame(array(loose), array(be.allocate(33)));
+        }
+    }
+}
