@@ -108,6 +108,9 @@ class LauncherTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"TERM, 143", "INT, 130"})
     void aSignalToTheLauncherStopsTheJvm(String signal, int expectedExit, @TempDir Path dir) throws Exception {
+        // A shell without job control starts background commands with SIGINT ignored, and children inherit that
+        // (`./metarec test &`): then no JVM below this one can be stopped by it, whatever the launcher does.
+        org.junit.jupiter.api.Assumptions.assumeFalse(signal.equals("INT") && ignored(2), "SIGINT is ignored by this test JVM (started in the background)");
         // A long sinusoid meta-training: still running when signalled.
         Process p = launcher(Map.of(), "sinusoid", "--algo", "maml", "--iterations", "1000000", "--quiet")
                 .redirectOutput(dir.resolve("o").toFile()).redirectError(dir.resolve("e").toFile()).start();
@@ -116,13 +119,27 @@ class LauncherTest {
             Thread.sleep(100);
             jvm = p.toHandle().children().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
         }
-        assertFalse(jvm.isEmpty(), "no JVM under the launcher; stderr: " + read(dir.resolve("e")));
-        assertTrue(p.isAlive(), "the command ended before the signal; stderr: " + read(dir.resolve("e")));
-        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launcher still running after SIG" + signal);
-        assertEquals(expectedExit, p.exitValue());
-        ProcessHandle child = jvm.get(0);
-        assertTrue(child.onExit().get(30, TimeUnit.SECONDS) != null && !child.isAlive(), "the JVM outlived its launcher");
+        try {
+            assertFalse(jvm.isEmpty(), "no JVM under the launcher; stderr: " + read(dir.resolve("e")));
+            assertTrue(p.isAlive(), "the command ended before the signal; stderr: " + read(dir.resolve("e")));
+            new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launcher still running after SIG" + signal);
+            assertEquals(expectedExit, p.exitValue());
+            ProcessHandle child = jvm.get(0);
+            assertTrue(child.onExit().get(30, TimeUnit.SECONDS) != null && !child.isAlive(), "the JVM outlived its launcher");
+        } finally { // a failed check must not leave a meta-training of a million iterations running
+            jvm.forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    /** Whether this process ignores signal {@code n} (the SigIgn mask of /proc/self/status; false where there is none). */
+    private static boolean ignored(int n) throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) return false;
+        for (String line : Files.readAllLines(status))
+            if (line.startsWith("SigIgn:")) return (Long.parseUnsignedLong(line.substring(7).strip(), 16) >>> (n - 1) & 1) != 0;
+        return false;
     }
 
     private static String read(Path p) throws IOException {
