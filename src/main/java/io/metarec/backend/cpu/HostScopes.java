@@ -6,7 +6,7 @@ import io.metarec.backend.MemoryScope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.WeakHashMap;
 
@@ -83,14 +83,14 @@ public final class HostScopes {
     }
 
     /**
-     * The free lists, by array length, least recently used length first: when tasks of another size
-     * come, the lengths no task has used for longest go first (tasks' sizes vary with their users'
-     * ratings). One set for the process, not one per thread: the engine's pool starts extra threads
-     * while a worker waits, and free lists per thread multiplied the bound by their number (training
-     * on a million ratings then held 0.5–0.9 GiB of them).
+     * The free lists, by array length; once they hold {@link #MAX_POOLED_FLOATS}, freed arrays go
+     * to the collector instead (evicting older ones, tried first, only turned arrays that had aged
+     * into G1's old generation into garbage there). One set for the process, not one per thread:
+     * the engine's pool starts extra threads while a worker waits, and lists per thread multiplied
+     * the bound by their number.
      */
     private static final class FreeLists {
-        private final LinkedHashMap<Integer, ArrayDeque<float[]>> free = new LinkedHashMap<>(64, 0.75f, true);
+        private final HashMap<Integer, ArrayDeque<float[]>> free = new HashMap<>();
         private long pooled;
 
         synchronized float[] take(int length) {
