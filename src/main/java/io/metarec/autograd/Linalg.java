@@ -33,6 +33,47 @@ public final class Linalg {
         return matmul(a, b, false, false);
     }
 
+    /** Whether {@link #linear} applies ReLU. */
+    private record LinearFlags(boolean relu) {}
+
+    // y = act(x·W + b), act ReLU or none. With gz = relu_grad(g, y) (y > 0 exactly where x·W + b > 0)
+    // or g itself: dx = gz·Wᵀ, dW = xᵀ·gz, db = gz summed over rows — the rules of matmul, add and relu,
+    // written in the same ops, so a second derivative goes through them as through the separate ops.
+    static final Op LINEAR = Op.define("linear", (g, n) -> {
+        LinearFlags f = n.attrs();
+        Tensor x = n.input(0), w = n.input(1);
+        Tensor gz = f.relu ? Elementwise.reluGrad(g, n.output()) : g;
+        Tensor dx = !n.needs(0) ? null : matmul(gz, w, false, true);
+        Tensor dw = !n.needs(1) ? null : matmul(x, gz, true, false);
+        Tensor db = n.arity() < 3 || !n.needs(2) ? null : Reductions.sumTo(gz, n.input(2).shapeRef());
+        return n.arity() < 3 ? new Tensor[] {dx, dw} : new Tensor[] {dx, dw, db};
+    });
+
+    /**
+     * A dense layer, act(x·w + b), for x [rows, in] (or [T, rows, in], folded into rows), w [in, out],
+     * b [out] or null, act ReLU when {@code relu}: one backend call ({@link Backend#linear}, the bias
+     * and the ReLU fused into the product's store) and, while recording, one graph node instead of
+     * three (matmul, add, relu) — the same values, bit for bit ({@code Backend#linear}'s contract),
+     * fewer passes over the rows and fewer buffers kept for the backward pass.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean relu) {
+        if (x.rank() == 3) {
+            Tensor flat = linear(ShapeOps.reshape(x, x.dim(0) * x.dim(1), x.dim(2)), w, b, relu);
+            return ShapeOps.reshape(flat, x.dim(0), x.dim(1), flat.dim(1));
+        }
+        if (x.rank() != 2 || w.rank() != 2 || x.dim(1) != w.dim(0))
+            throw new ShapeException("linear: needs [rows,in]×[in,out], got " + x.shapeString() + " × " + w.shapeString());
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(1)))
+            throw new ShapeException("linear: bias must be [" + w.dim(1) + "], got " + b.shapeString());
+        int rows = x.dim(0), in = w.dim(0), out = w.dim(1);
+        Backend be = x.backend();
+        Buffer buffer = be.allocate(rows * out);
+        be.linear(rows, out, in, x.buffer(), w.buffer(), b == null ? null : b.buffer(), relu ? io.metarec.backend.Unary.RELU : null, buffer);
+        int[] shape = {rows, out};
+        LinearFlags flags = new LinearFlags(relu);
+        return b == null ? Tensor.result(be, shape, buffer, LINEAR, flags, x, w) : Tensor.result(be, shape, buffer, LINEAR, flags, x, w, b);
+    }
+
     /**
      * op(a)·op(b), where op transposes the last two dimensions when its flag is set. Both operands
      * have rank 2, or both rank 3 with the same batch size.

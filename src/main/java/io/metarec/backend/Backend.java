@@ -72,6 +72,34 @@ public interface Backend {
      */
     void gemm(boolean ta, boolean tb, int batch, int m, int n, int k, Buffer a, Buffer b, Buffer c);
 
+    /**
+     * A dense layer's forward pass in one call: out = act(x·w + bias) for x [m, k], w [k, n], bias [n]
+     * added to every row (null: none) and {@code act} null or {@link Unary#RELU}. It must give the
+     * bits of {@link #gemm}, then {@link #binary} ADD of the row vector, then {@link #unary} act — what
+     * the recorded graph computes —, so that a forward pass that records nothing (evaluation,
+     * serving) may take it instead. Every element of out is written. Default: those three kernels; a
+     * backend fuses the bias and activation into the product's store (CPU: while each block of out is
+     * still in cache).
+     */
+    default void linear(int m, int n, int k, Buffer x, Buffer w, Buffer bias, Unary act, Buffer out) {
+        if (act != null && act != Unary.RELU) throw new IllegalArgumentException("linear: activation must be none or RELU, got " + act);
+        int size = m * n;
+        if (size == 0) return;
+        if (k == 0) fill(out, 0f);
+        else gemm(false, false, 1, m, n, k, x, w, out);
+        if (bias == null && act == null) return;
+        Buffer tmp = allocate(size);
+        if (bias != null) {
+            binary(Binary.ADD, out, bias, tmp, Broadcast.of("add", new int[] {m, n}, new int[] {n}));
+            if (act != null) unary(act, tmp, out, 0f, 0f);
+            else copy2d(tmp, 0, size, out, 0, size, 1, size);
+        } else {
+            unary(act, out, tmp, 0f, 0f);
+            copy2d(tmp, 0, size, out, 0, size, 1, size);
+        }
+        release(tmp);
+    }
+
     /** out[t, j, i] = x[t, i, j] for x of shape [batch, rows, cols]. */
     void transpose(Buffer x, Buffer out, int batch, int rows, int cols);
 

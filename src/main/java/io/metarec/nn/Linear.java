@@ -1,5 +1,6 @@
 package io.metarec.nn;
 
+import io.metarec.autograd.Linalg;
 import io.metarec.autograd.Tensor;
 
 /**
@@ -29,6 +30,18 @@ public record Linear(String name, int in, int out, boolean bias, Init weightInit
     public Params init(long seed) {
         Params p = Params.empty().with(weightName(), weightInit.draw(seed, weightName(), in, in, out));
         return bias ? p.with(biasName(), Init.ZEROS.draw(seed, biasName(), in, out)) : p;
+    }
+
+    /**
+     * {@code activation}(x·W + b). Shared weights with ReLU or no activation go through
+     * {@link Linalg#linear} (one kernel, one graph node), the same bits as
+     * {@code activation.apply(forward(p, x))}.
+     */
+    public Tensor forward(Params p, Tensor x, Activation activation) {
+        Tensor w = p.get(weightName());
+        if (w.rank() == 2 && (activation == Activation.RELU || activation == Activation.IDENTITY))
+            return Linalg.linear(x, w, bias ? p.get(biasName()) : null, activation == Activation.RELU);
+        return activation.apply(forward(p, x));
     }
 
     public Tensor forward(Params p, Tensor x) {

@@ -52,8 +52,7 @@ public final class Mlp {
     public Tensor forward(Params p, Tensor x) {
         Tensor h = x;
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(p, h);
-            h = (i + 1 < layers.size() ? activation : outputActivation).apply(h);
+            h = layers.get(i).forward(p, h, i + 1 < layers.size() ? activation : outputActivation);
         }
         return h;
     }

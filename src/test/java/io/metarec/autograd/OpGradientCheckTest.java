@@ -225,6 +225,10 @@ class OpGradientCheckTest {
             }
         }
         t.add(c("matmul", "[2,3,4]×[4,2] shared", List.of(any(T, m, k), any(k, n)), x -> Linalg.matmul(x.get(0), x.get(1))));
+        // -- linear (a dense layer, fused): rows of x·W + b far from 0 (|x·W| < 0.4, |b| ≥ 0.5), so ReLU's kink is never crossed
+        t.add(c("linear", "relu", List.of(range(-0.3f, 0.3f, 3, 4), range(-0.3f, 0.3f, 4, 5), nonzero(5)),
+                x -> Linalg.linear(x.get(0), x.get(1), x.get(2), true)));
+        t.add(c("linear", "[2,3,4] no bias, no activation", List.of(any(2, 3, 4), any(4, 2)), x -> Linalg.linear(x.get(0), x.get(1), null, false)));
         // -- indexing
         t.add(c("gather_rows", "dup ids", List.of(any(5, 3)), x -> Indexing.gatherRows(x.get(0), GATHER_IDS)));
         t.add(c("scatter_add_rows", "dup ids", List.of(any(6, 3)), x -> Indexing.scatterAddRows(x.get(0), GATHER_IDS, 5)));
@@ -263,7 +267,7 @@ class OpGradientCheckTest {
         unknown.removeAll(names);
         assertTrue(missing.isEmpty(), "ops without a gradient check (add a row to cases()): " + missing);
         assertTrue(unknown.isEmpty(), "checks for ops that are not registered: " + unknown);
-        assertEquals(48, names.size(), "the op count changed: update this number together with the table");
+        assertEquals(49, names.size(), "the op count changed: update this number together with the table");
     }
 
     /** At a tie, where central differences are meaningless, max splits the gradient evenly (as torch.amax). */

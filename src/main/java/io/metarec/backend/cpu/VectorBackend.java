@@ -239,6 +239,12 @@ public final class VectorBackend extends ScalarBackend {
         VectorGemm.gemmBatch(ta, tb, batch, m, n, k, HeapBuffer.of(a), HeapBuffer.of(b), HeapBuffer.of(c));
     }
 
+    /** The product with the bias add and ReLU fused into it ({@link VectorGemm#linear}). */
+    @Override public void linear(int m, int n, int k, Buffer x, Buffer w, Buffer bias, Unary act, Buffer out) {
+        if (act != null && act != Unary.RELU) throw new IllegalArgumentException("linear: activation must be none or RELU, got " + act);
+        VectorGemm.linear(m, n, k, HeapBuffer.of(x), HeapBuffer.of(w), bias == null ? null : HeapBuffer.of(bias), act != null, HeapBuffer.of(out));
+    }
+
     // ---- fused optimizer steps (vector lanes, bitwise the scalar formula; split over the pool) ---------
 
     @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,

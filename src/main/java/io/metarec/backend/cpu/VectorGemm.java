@@ -86,13 +86,28 @@ public final class VectorGemm {
         run(ta, tb, 1, m, n, k, a, aOff, b, bOff, c, cOff);
     }
 
+    /**
+     * C[m,n] = act(A·B + bias): A [m,k], B [k,n], {@code bias} [n] added to every row (null: none),
+     * then max(·, 0) when {@code relu}. The epilogue runs on each block of C right after its last
+     * block of k, while the block is in cache, with the operations of the separate kernels (IEEE
+     * add, {@code Math.max}), so the bits equal gemm, then a bias add, then ReLU.
+     */
+    public static void linear(int m, int n, int k, float[] a, float[] b, float[] bias, boolean relu, float[] c) {
+        run(false, false, 1, m, n, k, a, 0, b, 0, c, 0, new Epilogue(bias, relu));
+    }
+
     private static void run(boolean ta, boolean tb, int batch, int m, int n, int k,
                             float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+        run(ta, tb, batch, m, n, k, a, aOff, b, bOff, c, cOff, null);
+    }
+
+    private static void run(boolean ta, boolean tb, int batch, int m, int n, int k,
+                            float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, Epilogue epilogue) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
         int threads = EnginePool.threads();
         if (threads == 1 || (long) batch * m * n * k < parallelMinFmas) {
             for (int t = 0; t < batch; t++) {
-                new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n).block(0, m, 0, n);
+                new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n, epilogue).block(0, m, 0, n);
             }
             return;
         }
@@ -102,7 +117,7 @@ public final class VectorGemm {
         Tiles tiles = Tiles.of(m, n, perEntry);
         Parts.run(batch * tiles.count(), part -> {
             int t = part / tiles.count(), tile = part % tiles.count();
-            new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n)
+            new Product(ta, tb, m, n, k, a, aOff + t * m * k, b, bOff + t * k * n, c, cOff + t * m * n, epilogue)
                     .block(tiles.i0(tile), tiles.i1(tile), tiles.j0(tile), tiles.j1(tile));
         });
     }
@@ -127,15 +142,41 @@ public final class VectorGemm {
         int j1(int t) { return byColumns ? cut((n + PW - 1) / PW, PW, n, t + 1) : n; }
     }
 
-    /** One product's operands; {@link #block} computes a tile of C serially. */
+    /** What {@link #linear} applies to C after the product: a row vector added (null: none), then ReLU. */
+    private record Epilogue(float[] bias, boolean relu) {
+        /** C[r0:r1, j0:j1] (row stride n, from cOff) in place. */
+        void apply(float[] c, int cOff, int n, int r0, int r1, int j0, int j1) {
+            if (bias == null && !relu) return;
+            int w = j1 - j0, bound = S.loopBound(w);
+            for (int r = r0; r < r1; r++) {
+                int row = cOff + r * n;
+                int j = 0;
+                for (; j < bound; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, row + j0 + j);
+                    if (bias != null) v = v.add(FloatVector.fromArray(S, bias, j0 + j));
+                    if (relu) v = v.max(0f);
+                    v.intoArray(c, row + j0 + j);
+                }
+                for (; j < w; j++) {
+                    float v = c[row + j0 + j];
+                    if (bias != null) v = v + bias[j0 + j];
+                    if (relu) v = Math.max(v, 0f);
+                    c[row + j0 + j] = v;
+                }
+            }
+        }
+    }
+
+    /** One product's operands; {@link #block} computes a tile of C serially (and its epilogue, when given). */
     private record Product(boolean ta, boolean tb, int m, int n, int k,
-                           float[] a, int aOff, float[] b, int bOff, float[] c, int cOff) {
+                           float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, Epilogue epilogue) {
 
         /** C[i0:i1, j0:j1]. */
         void block(int i0, int i1, int j0, int j1) {
             if (i0 >= i1 || j0 >= j1) return;
             if (k == 0) {
                 for (int i = i0; i < i1; i++) java.util.Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0f);
+                if (epilogue != null) epilogue.apply(c, cOff, n, i0, i1, j0, j1);
                 return;
             }
             Workspace ws = WORKSPACE.get();
@@ -157,6 +198,7 @@ public final class VectorGemm {
                         int mc = Math.min(MC, i1 - ic);
                         int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc; // A is read in place
                         panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        if (epilogue != null && pc + kc == k) epilogue.apply(c, cOff, n, ic, ic + mc, jc, jc + nc);
                     }
                 }
             }
