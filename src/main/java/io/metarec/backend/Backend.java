@@ -85,19 +85,18 @@ public interface Backend {
         if (act != null && act != Unary.RELU) throw new IllegalArgumentException("linear: activation must be none or RELU, got " + act);
         int size = m * n;
         if (size == 0) return;
-        if (k == 0) fill(out, 0f);
-        else gemm(false, false, 1, m, n, k, x, w, out);
-        if (bias == null && act == null) return;
-        Buffer tmp = allocate(size);
+        // Each kernel writes a fresh buffer (none aliases its input); the last one writes out.
+        Buffer product = bias == null && act == null ? out : allocate(size);
+        if (k == 0) fill(product, 0f);
+        else gemm(false, false, 1, m, n, k, x, w, product);
+        Buffer sum = product;
         if (bias != null) {
-            binary(Binary.ADD, out, bias, tmp, Broadcast.of("add", new int[] {m, n}, new int[] {n}));
-            if (act != null) unary(act, tmp, out, 0f, 0f);
-            else copy2d(tmp, 0, size, out, 0, size, 1, size);
-        } else {
-            unary(act, out, tmp, 0f, 0f);
-            copy2d(tmp, 0, size, out, 0, size, 1, size);
+            sum = act == null ? out : allocate(size);
+            binary(Binary.ADD, product, bias, sum, Broadcast.of("add", new int[] {m, n}, new int[] {n}));
         }
-        release(tmp);
+        if (act != null) unary(act, sum, out, 0f, 0f);
+        if (product != out) release(product);
+        if (sum != out && sum != product) release(sum);
     }
 
     /** out[t, j, i] = x[t, i, j] for x of shape [batch, rows, cols]. */
