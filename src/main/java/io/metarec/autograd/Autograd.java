@@ -101,7 +101,7 @@ public final class Autograd {
                 for (int i = 0; i < needs.length; i++) any |= needs[i] = Boolean.TRUE.equals(needed.get(node.input(i)));
                 if (!any) continue;
                 if (Indexing.isGather(node)) {
-                    lookups.computeIfAbsent(node.input(0), x -> new Lookups()).add(g, node);
+                    lookups.computeIfAbsent(node.input(0), x -> new Lookups()).add(Indexing.lookupGradient(g, node), node);
                     continue;
                 }
                 Tensor[] in = node.op.rule.backward(g, node.withNeeds(needs));

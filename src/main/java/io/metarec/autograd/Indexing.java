@@ -33,9 +33,34 @@ public final class Indexing {
         return new Tensor[] {segmentMean(g, r.ids)};
     });
 
+    /** A bag lookup's attributes: the rows looked up (ids, table rows) and the bags' offsets into them. */
+    private record Bag(Rows rows, Indices offsets) {}
+
+    // A bag's rows averaged: gather_rows then segment_mean as one op. Its gradient is theirs:
+    // each looked-up row of bag s gets g[s] / |s| (segment_expand_mean), scattered into the table.
+    static final Op BAG_MEAN = Op.define("bag_mean", (g, n) -> {
+        Bag b = n.attrs();
+        return new Tensor[] {scatterAddRows(lookupGradient(g, n), b.rows.ids, b.rows.count)};
+    });
+
     /** Whether a node is a row lookup (its gradient is a scatter that {@link Autograd} may batch). */
     static boolean isGather(Node n) {
-        return n.op == GATHER_ROWS;
+        return n.op == GATHER_ROWS || n.op == BAG_MEAN;
+    }
+
+    /**
+     * The gradient with respect to a lookup's gathered rows, given its output's {@code g}: g itself
+     * for gather_rows; for bag_mean, each row of bag s gets g[s] / |s| — what segment_mean's rule
+     * gave the gathered rows when the two were separate ops.
+     */
+    static Tensor lookupGradient(Tensor g, Node n) {
+        if (n.op != BAG_MEAN) return g;
+        Bag b = n.attrs();
+        return segmentExpandMean(g, b.offsets, b.rows.ids.length());
+    }
+
+    private static Rows rowsOf(Node n) {
+        return n.op == BAG_MEAN ? n.<Bag>attrs().rows : n.attrs();
     }
 
     /**
@@ -44,25 +69,25 @@ public final class Indexing {
      * (concat and scatter have rules), so it serves second order too.
      */
     static Tensor scatterAll(List<Tensor> grads, List<Node> gathers) {
-        Rows first = gathers.get(0).attrs();
+        Rows first = rowsOf(gathers.get(0));
         if (grads.size() == 1) return scatterAddRows(grads.get(0), first.ids, first.count);
         return scatterAddRows(ShapeOps.concat(grads, 0), concatIds(gathers), first.count);
     }
 
     /** {@link #scatterAll} as touched rows ({@link RowSparse}): the same rows in the same order, no zeroed table. */
     static RowSparse scatterAllSparse(List<Tensor> grads, List<Node> gathers) {
-        Rows first = gathers.get(0).attrs();
+        Rows first = rowsOf(gathers.get(0));
         if (grads.size() == 1) return RowSparse.scatter(grads.get(0), first.ids, first.count);
         return RowSparse.scatter(ShapeOps.concat(grads, 0), concatIds(gathers), first.count);
     }
 
     private static Indices concatIds(List<Node> gathers) {
         int total = 0;
-        for (Node n : gathers) total += n.<Rows>attrs().ids.length();
+        for (Node n : gathers) total += rowsOf(n).ids.length();
         int[] ids = new int[total];
         int at = 0;
         for (Node n : gathers) {
-            Indices part = n.<Rows>attrs().ids;
+            Indices part = rowsOf(n).ids;
             System.arraycopy(part.array(), 0, ids, at, part.length());
             at += part.length();
         }
@@ -81,6 +106,27 @@ public final class Indexing {
         Buffer out = be.allocate(ids.length() * cols);
         if (ids.length() > 0 && cols > 0) be.gatherRows(table.buffer(), cols, ids, out);
         return Tensor.result(be, new int[] {ids.length(), cols}, out, GATHER_ROWS, new Rows(ids, rows), table);
+    }
+
+    /**
+     * Bags of embedding rows averaged: out[s, :] = mean of table[ids[j], :] over j in
+     * [offsets[s], offsets[s + 1]) — {@code segmentMean(gatherRows(table, ids), offsets)} as one op,
+     * with its values and derivatives bit for bit, but without the gathered [ids.length, d] rows
+     * (one backend call, {@link Backend#gatherSegmentMean}); table [V, d] → [S, d].
+     */
+    public static Tensor bagMean(Tensor table, Indices ids, Indices offsets) {
+        if (table.rank() != 2) throw new ShapeException("bag_mean: table must be [rows, cols], got " + table.shapeString());
+        int rows = table.dim(0), cols = table.dim(1);
+        int bad = ids.firstOutOfRange(rows);
+        if (bad >= 0)
+            throw new IndexOutOfBoundsException("bag_mean: index " + ids.get(bad) + " at position " + bad
+                    + " is out of range for a table of shape " + table.shapeString());
+        checkOffsets("bag_mean", offsets, ids.length());
+        int segments = offsets.length() - 1;
+        Backend be = table.backend();
+        Buffer out = be.allocate(segments * cols);
+        if (segments > 0 && cols > 0) be.gatherSegmentMean(table.buffer(), cols, ids, offsets, out);
+        return Tensor.result(be, new int[] {segments, cols}, out, BAG_MEAN, new Bag(new Rows(ids, rows), offsets), table);
     }
 
     /** out[ids[i], :] += src[i, :] into a [rows, d] zero tensor (duplicate ids add up). */

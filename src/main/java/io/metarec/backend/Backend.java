@@ -119,6 +119,19 @@ public interface Backend {
      */
     void segmentMean(Buffer x, int cols, Indices offsets, Buffer out);
 
+    /**
+     * A bag of embedding rows averaged: out[s, :] = mean of table[rows[j], :] over j in
+     * [offsets[s], offsets[s + 1]) (an empty segment gives zeros) — the bits of {@link #gatherRows}
+     * then {@link #segmentMean}, without the [rows.length, cols] gathered rows between them.
+     * Default: those two kernels.
+     */
+    default void gatherSegmentMean(Buffer table, int cols, Indices rows, Indices offsets, Buffer out) {
+        Buffer gathered = allocate(rows.length() * cols);
+        if (rows.length() > 0) gatherRows(table, cols, rows, gathered);
+        segmentMean(gathered, cols, offsets, out);
+        release(gathered);
+    }
+
     /** The adjoint of {@link #segmentMean}: out[j, :] = g[s, :] / count(s) for every row j in segment s. */
     void segmentExpandMean(Buffer g, int cols, Indices offsets, Buffer out);
 

@@ -140,6 +140,7 @@ class OpGradientCheckTest {
     static final float[] ZERO = {0f};
     static final Indices GATHER_IDS = Indices.of(4, 0, 2, 0, 4, 1); // duplicates; row 3 never used
     static final Indices OFFSETS = Indices.of(0, 2, 2, 5, 7);       // segment 1 is empty
+    static final Indices BAG_IDS = Indices.of(4, 0, 2, 0, 4, 1, 4); // 7 lookups for OFFSETS' bags: duplicates within and across bags
     static final Indices CE_TARGETS = Indices.of(2, 0, 4, 1);
 
     static List<Case> cases() {
@@ -233,6 +234,7 @@ class OpGradientCheckTest {
         t.add(c("gather_rows", "dup ids", List.of(any(5, 3)), x -> Indexing.gatherRows(x.get(0), GATHER_IDS)));
         t.add(c("scatter_add_rows", "dup ids", List.of(any(6, 3)), x -> Indexing.scatterAddRows(x.get(0), GATHER_IDS, 5)));
         t.add(c("segment_mean", "empty segment", List.of(any(7, 3)), x -> Indexing.segmentMean(x.get(0), OFFSETS)));
+        t.add(c("bag_mean", "dup ids, empty bag", List.of(any(5, 3)), x -> Indexing.bagMean(x.get(0), BAG_IDS, OFFSETS)));
         t.add(c("segment_expand_mean", "empty segment", List.of(any(4, 3)), x -> Indexing.segmentExpandMean(x.get(0), OFFSETS, 7)));
         // -- composites (their derivatives come from the primitives' rules)
         t.add(c("mse", "[6,1]", List.of(any(6, 1), any(6, 1)), x -> Functional.mse(x.get(0), x.get(1))));
@@ -267,7 +269,7 @@ class OpGradientCheckTest {
         unknown.removeAll(names);
         assertTrue(missing.isEmpty(), "ops without a gradient check (add a row to cases()): " + missing);
         assertTrue(unknown.isEmpty(), "checks for ops that are not registered: " + unknown);
-        assertEquals(49, names.size(), "the op count changed: update this number together with the table");
+        assertEquals(50, names.size(), "the op count changed: update this number together with the table");
     }
 
     /** At a tie, where central differences are meaningless, max splits the gradient evenly (as torch.amax). */

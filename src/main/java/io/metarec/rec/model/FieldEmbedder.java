@@ -80,7 +80,7 @@ public final class FieldEmbedder {
                 throw new IndexOutOfBoundsException("field " + f.name() + ": id " + ids.ids().get(bad) + " is outside its vocabulary of "
                         + f.vocab() + " (was the model trained on another dataset?)");
             parts.add(ids.offsets() == null ? Indexing.gatherRows(table, ids.ids())
-                    : Indexing.segmentMean(Indexing.gatherRows(table, ids.ids()), ids.offsets()));
+                    : Indexing.bagMean(table, ids.ids(), ids.offsets()));
         }
         return parts;
     }
