@@ -46,6 +46,8 @@ def matmul_gflop(support, inner, meta_batch):
 # meta-batch >= 32; serving p99 < 2 ms and p50 >= 2× faster than PyTorch; peak RSS at (100, 5) no
 # more than PyTorch's.
 TORCH_FACTOR, ROOFLINE_SHARE, TWO_THREAD_GAIN = 3.0, 0.60, 1.7
+# The small meta-batch of the fixed-cost measurement (stacked (20, 1), beside meta-batch 32; no row of its own).
+OVERHEAD_META_BATCH = 8
 
 # ---------------------------------------------------------------------------- the plan
 JMH_COMMON = ["-p", "order=2", "-p", "backend=cpu", "-p", "execution=PER_TASK,BATCHED"]
@@ -80,6 +82,12 @@ def plan(quick):
         torch += [("sinusoid", 25, ["sinusoid", "--threads", "1"])]
         mem_timing = ["-wi", "4", "-w", "2", "-i", "2", "-r", "2"]
         mem_reps = "3"
+    # The stacked (20, 1) step at meta-batch 8 beside the pair's meta-batch 32: a line through the two
+    # step times, t(T) = f + c·T, gives the fixed cost per step f (issue 10: under 10% of the step).
+    jmh += [("overhead", ["MeluMamlBench", "-p", "support=20", "-p", "inner=1", "-p", "threads=1",
+                          "-p", f"metaBatch={OVERHEAD_META_BATCH}", "-p", "order=2", "-p", "backend=cpu", "-p", "execution=BATCHED",
+                          # the stacked step warms up in a few seconds; --quick keeps its 10-minute budget
+                          *(["-wi", "3", "-w", "2", "-i", "3", "-r", "2"] if quick else timing)])]
     mem_jmh = ["MeluMamlBench", "-p", "support=100", "-p", "inner=5", "-p", "threads=1", "-p", "metaBatch=32",
                *JMH_COMMON, *mem_timing]
     mem_torch = [(f"mem-{impl}", ["maml", "--impl", impl, "--support", "100", "--inner", "5", "--order", "2",
@@ -103,7 +111,10 @@ def run_torch(args, path):
 def run_all(a):
     jmh, torch, mem_jmh, mem_torch = plan(a.quick)
     os.makedirs(a.out, exist_ok=True)
-    json.dump({"quick": a.quick, "pairs": a.pairs, "no_torch": a.no_torch}, open(os.path.join(a.out, "meta.json"), "w"))
+    json.dump({"quick": a.quick, "pairs": a.pairs, "no_torch": a.no_torch, "heap_mib": a.heap_mib},
+              open(os.path.join(a.out, "meta.json"), "w"))
+    if a.heap_mib:  # the memory runs' JVM gets the launcher's maximum heap
+        mem_jmh = [*mem_jmh, "-jvmArgsAppend", f"-Xmx{a.heap_mib}m"]
     for i in range(1, a.pairs + 1):
         print(f"== pair {i}/{a.pairs}: A = metarec (JMH)", file=sys.stderr, flush=True)
         serve_jmh, serve_torch = serve_plan(a.quick)
@@ -181,7 +192,9 @@ def load(out_dir):
     for i in range(1, meta["pairs"] + 1):
         a, b = {}, {}
         for name, _ in jmh:
-            a.update(load_jmh(os.path.join(out_dir, f"a{i}-{name}.json")))
+            path = os.path.join(out_dir, f"a{i}-{name}.json")
+            if name != "overhead" or os.path.exists(path):  # runs before 2026-12-03 17:00 UTC had no overhead run
+                a.update(load_jmh(path))
         if not meta["no_torch"]:
             for name, mb, _ in torch:
                 b.update(load_torch(os.path.join(out_dir, f"b{i}-{name}.md"), mb))
@@ -216,7 +229,7 @@ def summary(out_dir):
         met += ok
         return "**yes**" if ok else "no"
 
-    speed_keys = sorted({(k[0], k[2], k[3], k[4], k[5]) for a, _ in pairs for k in a},
+    speed_keys = sorted({(k[0], k[2], k[3], k[4], k[5]) for a, _ in pairs for k in a if k[5] != OVERHEAD_META_BATCH},
                         key=lambda k: (k[0] != "MeluMamlBench", k[4], k[3], k[1], k[2]))
     for bench, support, inner, threads, mb in speed_keys:
         melu = bench == "MeluMamlBench"
@@ -281,12 +294,29 @@ def summary(out_dir):
                  f"{statistics.median(sr):.2f} ({min(sr):.2f}–{max(sr):.2f})" if sr else "n/a", "n/a",
                  "p99 < 2 ms, p50 ≤ ½ PyTorch's", verdict(ok, "serving (no ServeBench run, or PyTorch missing)")])
 
+    # Fixed cost per stacked step: from the (20, 1) stacked step's CPU time at meta-batch 8 and 32 in
+    # each pair, f = (32·t8 − 8·t32) / 24 (the line through both), as a share of the meta-batch-32 step.
+    shares, fixed_ms = [], []
+    for a, _ in pairs:
+        small, s32 = (a.get(("MeluMamlBench", "BATCHED", 20, 1, 1, mb), (None,))[0] for mb in (OVERHEAD_META_BATCH, 32))
+        if small and s32:
+            ts, t32 = 1 / small, 1 / s32
+            f = (32 * ts - OVERHEAD_META_BATCH * t32) / (32 - OVERHEAD_META_BATCH)
+            shares.append(f / t32)
+            fixed_ms.append(1000 * f)
+    share = med(shares)
+    rows.append(["fixed cost per stacked step, (20, 1), 1 thread [CPU ms per step (share of the meta-batch-32 step)]", "—",
+                 f"{med(fixed_ms):.1f} ({100 * share:.0f}%; {100 * min(shares):.0f}–{100 * max(shares):.0f}%)" if shares else "n/a",
+                 "—", "—", "—", "—", "< 10% of the step (from meta-batch 8 and 32)",
+                 verdict(share < 0.10 if shares else None, "fixed cost per stacked step (no meta-batch 8 run: an older run)")])
+
     rss = lambda ex: mem_a.get(("MeluMamlBench", ex, 100, 5, 1, 32), (None, None, None))[2]
     trss = lambda impl: mem_b.get(f"mem-{impl}", {}).get(("MeluMamlBench", impl, 100, 5, 1, 32), (None,) * 3)[2]
     m_pt, m_st, t_lo, t_ba = rss("PER_TASK"), rss("BATCHED"), trss("loop"), trss("batched")
     ok = (m_pt <= t_lo and m_st <= t_ba) if None not in (m_pt, m_st, t_lo, t_ba) else None
     bb = f"{min(m_pt, m_st) / min(t_lo, t_ba):.2f}" if ok is not None else "n/a"
-    rows.append(["peak RSS at (100, 5), MiB, 1 thread", fmt(m_pt, ".0f"), fmt(m_st, ".0f"), fmt(t_lo, ".0f"),
+    heap = meta.get("heap_mib")
+    rows.append([f"peak RSS at (100, 5), MiB, 1 thread ({f'heap at most {heap} MiB, as ./metarec gives' if heap else 'JVM default heap'})", fmt(m_pt, ".0f"), fmt(m_st, ".0f"), fmt(t_lo, ".0f"),
                  fmt(t_ba, ".0f"), bb, "—", "≤ PyTorch's (per-task ≤ loop, stacked ≤ batched)",
                  verdict(ok, "peak RSS (needs PyTorch)")])
 
@@ -307,7 +337,7 @@ def summary(out_dir):
           f"issue 10) × speed ÷ {PEAK_GFLOPS_PER_CORE} GFLOP/s per core.")
     if unchecked:
         print("not checkable here: " + "; ".join(unchecked) + ".")
-    print("not checked by compare.sh (issue 10 targets with no row): fixed overhead per stacked step; "
+    print("not checked by compare.sh (issue 10 targets with no row): "
           "`train` on 1M ratings under 2 GiB; GEMM ≥ 95% of OpenBLAS (GemmBench + openblas_gemm.py).")
     if meta["quick"]:
         print("--quick: one thread, (20, 1) and (100, 1) only, 3 × 2 s measured; memory from short runs; "
@@ -332,6 +362,7 @@ def main():
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--out", required=True)
     p.add_argument("--no-torch", default="", metavar="REASON", help="skip PyTorch (say why)")
+    p.add_argument("--heap-mib", type=int, default=0, help="maximum heap of the memory runs' JVM (0: the JVM's default)")
     a = p.parse_args()
     if a.cmd == "run":
         if a.pairs < 1:

@@ -7,10 +7,10 @@
 # 1. builds bench/target/benchmarks.jar (offline Maven; MVN_OFFLINE= to allow downloads);
 # 2. checks for PyTorch (Debian's python3-torch on OpenBLAS, /usr/bin/python3);
 # 3. runs N >= 3 interleaved pairs, A = metarec's JMH benchmarks, B = bench/melu_torch.py
-#    (A, B, A, B, ...), then the peak-memory runs at (100, 5);
+#    (A, B, A, B, ...), then the peak-memory runs at (100, 5), metarec's with the launcher's heap;
 # 4. prints one table (bench/compare.py) ending in exactly two lines:
 #    `targets met: X/Y` and `min ratio vs fastest PyTorch: R`.
-# Full run: about 45 minutes on a 2-core machine; --quick (one thread, (20, 1) and (100, 1)): about 6.
+# Full run: about 50 minutes on a 2-core machine; --quick (one thread, (20, 1) and (100, 1)): about 10.
 # Raw results stay in DIR (default runs/compare-<UTC time>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,4 +48,10 @@ elif command -v update-alternatives >/dev/null &&
 fi
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)" >&2
-"$PY" bench/compare.py run "${quick[@]}" --pairs "$pairs" --out "$out" "${no_torch[@]}"
+# The memory runs get the heap `./metarec` gives its JVM (half the machine's memory, at most 2 GiB),
+# not the JVM's own default (a quarter of the memory, which G1 then fills): what a user's job gets.
+heap=$(./metarec info 2>/dev/null | sed -n 's/^heap: *\([0-9]*\) MiB.*/\1/p' || true)
+heap_arg=()
+if [ -n "$heap" ]; then heap_arg=(--heap-mib "$heap"); else echo "compare.sh: WARNING: no heap from ./metarec info: memory runs use the JVM's default heap" >&2; fi
+
+"$PY" bench/compare.py run "${quick[@]}" --pairs "$pairs" --out "$out" "${no_torch[@]}" "${heap_arg[@]}"
