@@ -75,11 +75,10 @@ public interface Backend {
     /**
      * A dense layer's forward pass in one call: out = act(x·w + bias) for x [m, k], w [k, n], bias [n]
      * added to every row (null: none) and {@code act} null or {@link Unary#RELU}. It must give the
-     * bits of {@link #gemm}, then {@link #binary} ADD of the row vector, then {@link #unary} act — what
-     * the recorded graph computes —, so that a forward pass that records nothing (evaluation,
-     * serving) may take it instead. Every element of out is written. Default: those three kernels; a
-     * backend fuses the bias and activation into the product's store (CPU: while each block of out is
-     * still in cache).
+     * bits of {@link #gemm}, then {@link #binary} ADD of the row vector, then {@link #unary} act — the
+     * separate ops' kernels, whose derivative rules the fused op ({@code Linalg.linear}) reuses. Every
+     * element of out is written. Default: those three kernels; a backend may fuse the bias and
+     * activation into the product (CPU: each block of out while it is still in cache).
      */
     default void linear(int m, int n, int k, Buffer x, Buffer w, Buffer bias, Unary act, Buffer out) {
         if (act != null && act != Unary.RELU) throw new IllegalArgumentException("linear: activation must be none or RELU, got " + act);
