@@ -96,12 +96,8 @@ public final class Indexing {
 
     /** out[i, :] = table[ids[i], :]: embedding lookup, table [V, d] → [ids.length, d]. */
     public static Tensor gatherRows(Tensor table, Indices ids) {
-        if (table.rank() != 2) throw new ShapeException("gather_rows: table must be [rows, cols], got " + table.shapeString());
+        checkLookup("gather_rows", table, ids);
         int rows = table.dim(0), cols = table.dim(1);
-        int bad = ids.firstOutOfRange(rows);
-        if (bad >= 0)
-            throw new IndexOutOfBoundsException("gather_rows: index " + ids.get(bad) + " at position " + bad
-                    + " is out of range for a table of shape " + table.shapeString());
         Backend be = table.backend();
         Buffer out = be.allocate(ids.length() * cols);
         if (ids.length() > 0 && cols > 0) be.gatherRows(table.buffer(), cols, ids, out);
@@ -115,12 +111,8 @@ public final class Indexing {
      * (one backend call, {@link Backend#gatherSegmentMean}); table [V, d] → [S, d].
      */
     public static Tensor bagMean(Tensor table, Indices ids, Indices offsets) {
-        if (table.rank() != 2) throw new ShapeException("bag_mean: table must be [rows, cols], got " + table.shapeString());
+        checkLookup("bag_mean", table, ids);
         int rows = table.dim(0), cols = table.dim(1);
-        int bad = ids.firstOutOfRange(rows);
-        if (bad >= 0)
-            throw new IndexOutOfBoundsException("bag_mean: index " + ids.get(bad) + " at position " + bad
-                    + " is out of range for a table of shape " + table.shapeString());
         checkOffsets("bag_mean", offsets, ids.length());
         int segments = offsets.length() - 1;
         Backend be = table.backend();
@@ -169,6 +161,15 @@ public final class Indexing {
         Buffer out = be.allocate(rows * cols);
         if (rows > 0 && cols > 0) be.segmentExpandMean(g.buffer(), cols, offsets, out);
         return Tensor.result(be, new int[] {rows, cols}, out, SEGMENT_EXPAND_MEAN, new Rows(offsets, rows), g);
+    }
+
+    /** A lookup's table is [rows, cols] and every id one of its rows; the message names the op, the id, its position and the shape. */
+    private static void checkLookup(String op, Tensor table, Indices ids) {
+        if (table.rank() != 2) throw new ShapeException(op + ": table must be [rows, cols], got " + table.shapeString());
+        int bad = ids.firstOutOfRange(table.dim(0));
+        if (bad >= 0)
+            throw new IndexOutOfBoundsException(op + ": index " + ids.get(bad) + " at position " + bad
+                    + " is out of range for a table of shape " + table.shapeString());
     }
 
     private static void checkOffsets(String op, Indices offsets, int rows) {
