@@ -3,6 +3,7 @@ package io.metarec.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.metarec.autograd.Autograd;
@@ -68,7 +69,7 @@ class FusedLinearTest {
                         }
                     }
         }
-        assertEquals(true, checked > 1000, "too few cases: " + checked);
+        assertTrue(checked > 1000, "too few cases: " + checked);
     }
 
     /** The MeLU serving shape (3,706 catalogue rows through 256 → 64), split over two threads and not. */
