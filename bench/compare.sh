@@ -53,5 +53,8 @@ echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name
 heap=$(./metarec info 2>/dev/null | sed -n 's/^heap: *\([0-9]*\) MiB.*/\1/p' || true)
 heap_arg=()
 if [ -n "$heap" ]; then heap_arg=(--heap-mib "$heap"); else echo "compare.sh: WARNING: no heap from ./metarec info: memory runs use the JVM's default heap" >&2; fi
+# And G1's GC time ratio the launcher sets (docs/cli.md, "Memory").
+ratio=$(./metarec info 2>/dev/null | sed -n 's/^gc:.*; time ratio \([0-9]*\) .*/\1/p' || true)
+if [ -n "$ratio" ]; then heap_arg+=(--gc-time-ratio "$ratio"); fi
 
 "$PY" bench/compare.py run "${quick[@]}" --pairs "$pairs" --out "$out" "${no_torch[@]}" "${heap_arg[@]}"

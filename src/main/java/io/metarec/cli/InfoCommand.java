@@ -24,6 +24,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("java:     " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                 + Runtime.getRuntime().availableProcessors() + " cores");
         out.println("heap:     " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB at most (METAREC_JAVA_OPTS=-Xmx… sets it; docs/cli.md)");
+        out.println("gc:       " + collectors());
         out.println("backends:");
         for (String line : Backends.survey()) out.println("  " + line);
         Backend be = common.backend();
@@ -31,6 +32,20 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("ops:      " + OpRegistry.names().size() + " registered (" + OpRegistry.primitives().size() + " primitives)");
         boolean ok = selfCheck(be, out);
         return ok ? 0 : 1;
+    }
+
+    /** The collectors and their GC time ratio (the launcher sets 4, docs/cli.md), e.g. "G1 Young Generation, G1 Old Generation; time ratio 4". */
+    static String collectors() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) names.add(gc.getName());
+        String ratio;
+        try {
+            ratio = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption("GCTimeRatio").getValue();
+        } catch (RuntimeException | LinkageError e) { // not HotSpot
+            ratio = "unknown";
+        }
+        return String.join(", ", names) + "; time ratio " + ratio + " (METAREC_JAVA_OPTS=-XX:GCTimeRatio=… sets it)";
     }
 
     /**

@@ -80,6 +80,24 @@ class LauncherTest {
         assertTrue(share <= Math.max(64, memoryLimit() / 100 / (1 << 20) + 8) && share != expected, "heap " + share + " MiB");
     }
 
+    /**
+     * With the heap, the launcher gives G1 a GC time ratio of 4 (a smaller heap for the same speed);
+     * a user who sized the heap, chose the ratio or another collector gets the JVM's own choice.
+     */
+    @Test void theGcTimeRatioIsTheLaunchersUnlessTheUserChoseOne(@TempDir Path dir) throws Exception {
+        assertEquals("4", gcTimeRatio(run(Map.of(), dir, "info")));
+        assertEquals("9", gcTimeRatio(run(Map.of("METAREC_JAVA_OPTS", "-XX:GCTimeRatio=9"), dir, "info")));
+        assertEquals("12", gcTimeRatio(run(Map.of("METAREC_JAVA_OPTS", "-Xmx300m"), dir, "info"))); // G1's default
+        assertEquals("99", gcTimeRatio(run(Map.of("METAREC_JAVA_OPTS", "-XX:+UseParallelGC"), dir, "info"))); // Parallel's default
+    }
+
+    /** The time ratio on the "gc:" line of {@code metarec info}. */
+    private static String gcTimeRatio(Run r) {
+        assertEquals(0, r.exit(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("gc:")).findFirst().orElseThrow(() -> new AssertionError("no gc line:\n" + r.out()));
+        return line.replaceAll("^.*; time ratio (\\S+) .*$", "$1");
+    }
+
     /** The "heap:" line of {@code metarec info}, in MiB. */
     private static long heapMib(Run r) {
         assertEquals(0, r.exit(), r.err());
