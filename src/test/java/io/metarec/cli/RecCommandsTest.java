@@ -183,4 +183,42 @@ class RecCommandsTest extends CapturedCli {
             assertTrue(doc.path("scenarios").path("item-cold").has(r), r + " missing: " + doc);
         assertTrue(Files.size(png) > 1000);
     }
+
+    @Test
+    void compareRepeatedOverSplitsAndSeeds() throws IOException {
+        Path json = dir.resolve("rep.json"), png = dir.resolve("rep.png");
+        assertEquals(0, run(concat(new String[] {"compare", "--data", data.toString(), "--algos", "maml,pretrained", "--models", "melu",
+                "--splits", "2", "--seeds", "2", "--json", json.toString(), "--plot", png.toString(), "--no-catalogue", "--quiet"}, SMALL)), err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("== run 4/4: MeLU split seed 2, seed 4"), text);
+        assertTrue(text.contains("mean ± sd over 4 runs") && text.contains("mae − mf") && text.contains("mae − fine-tuned"), text);
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        assertEquals(4, doc.path("runs").size());
+        // split seeds 1, 2 (--seed 1); run seeds s, s + 2
+        long[][] expected = {{1, 1}, {1, 3}, {2, 2}, {2, 4}};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(expected[i][0], doc.path("runs").path(i).path("split_seed").asLong(), doc.path("runs").toString());
+            assertEquals(expected[i][1], doc.path("runs").path(i).path("seed").asLong());
+        }
+        // the two splits differ (other new users), so the runs are not copies
+        assertTrue(doc.path("runs").path(0).path("scenarios").path("user-cold").path("mf").path("users").asInt()
+                != doc.path("runs").path(2).path("scenarios").path("user-cold").path("mf").path("users").asInt()
+                || doc.path("runs").path(0).path("scenarios").path("user-cold").path("mf").path("mae").asDouble()
+                != doc.path("runs").path(2).path("scenarios").path("user-cold").path("mf").path("mae").asDouble(), doc.path("runs").toString());
+        JsonNode pair = doc.path("paired").path("user-cold").path("maml").path("mae - mf");
+        double sum = 0;
+        for (int i = 0; i < 4; i++) {
+            JsonNode sc = doc.path("runs").path(i).path("scenarios").path("user-cold");
+            sum += sc.path("maml").path("mae").asDouble() - sc.path("mf").path("mae").asDouble();
+        }
+        assertEquals(sum / 4, pair.path("mean").asDouble(), 1e-9, pair.toString());
+        assertTrue(pair.path("ci95").isNumber(), pair.toString());
+        assertFalse(doc.path("paired").path("user-cold").has("global-model"));
+        assertTrue(Files.size(png) > 1000);
+
+        assertEquals(2, run("compare", "--data", data.toString(), "--splits", "2", "--split", json.toString()));
+        assertTrue(err.toString().contains("--splits 2 draws MeLU-protocol splits: give it or --split, not both"), err.toString());
+        assertEquals(2, run("compare", "--data", data.toString(), "--seeds", "0"));
+        assertTrue(err.toString().contains("--seeds must be ≥ 1, got 0"), err.toString());
+    }
 }
