@@ -83,6 +83,24 @@ public final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The runs so far, each learner's rows (not the pretrained model's: references) paired against {@link #PAIRED_BASELINES}. */
+    private Repeated repeated(List<Repeated.Run> runs, List<String> list, List<String> families) {
+        List<String> learners = new ArrayList<>();
+        for (String m : families)
+            for (String a : list) {
+                RecConfig c = rec.config(a).withModel(m); // the row's name as Experiment#recommenders gives it
+                if (c.kind() != LearnerKind.PRETRAINED) learners.add((c.model().equals("melu") ? "" : c.model() + "-") + c.algo());
+            }
+        return new Repeated(runs, learners, PAIRED_BASELINES);
+    }
+
+    private com.fasterxml.jackson.databind.node.ObjectNode repeatedConfig(com.fasterxml.jackson.databind.node.ArrayNode configs, int done, int planned) {
+        com.fasterxml.jackson.databind.node.ObjectNode config = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        config.put("splits", splits).put("seeds", seeds).put("runs_done", done).put("runs_planned", planned);
+        config.set("runs", configs);
+        return config;
+    }
+
     /** What learners are paired against, where present: the strongest simple baselines and the fine-tuned global model. */
     private static final List<String> PAIRED_BASELINES = List.of("mf", "bias", "fine-tuned");
 
@@ -104,24 +122,14 @@ public final class CompareCommand implements Callable<Integer> {
                 Comparison.Result r = Comparison.run(e, c, families, new ArrayList<>(list), true, !noCatalogue, System.out, progress.quiet);
                 runs.add(new Repeated.Run(splits == 1 ? null : splitSeed, seed, r.report()));
                 configs.add(r.config());
+                // After every run, so that an interrupted study keeps the runs it finished ("runs_done" < "runs_planned").
+                if (json != null) Report.writeJson(json, repeated(runs, list, families).toJson(repeatedConfig(configs, k, total)));
             }
         }
-        List<String> learners = new ArrayList<>(); // the meta-learners' rows (the pretrained model's are references)
-        for (String m : families)
-            for (String a : list) {
-                RecConfig c = rec.config(a).withModel(m); // the row's name as Experiment#recommenders gives it
-                if (c.kind() != LearnerKind.PRETRAINED) learners.add((c.model().equals("melu") ? "" : c.model() + "-") + c.algo());
-            }
-        Repeated rep = new Repeated(runs, learners, PAIRED_BASELINES);
+        Repeated rep = repeated(runs, list, families);
         List<String> shown = EvaluateCommand.shown(metrics, runs.get(0).report().metrics());
         rep.print(System.out, shown);
-        if (json != null) {
-            com.fasterxml.jackson.databind.node.ObjectNode config = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-            config.put("splits", splits).put("seeds", seeds);
-            config.set("runs", configs);
-            Report.writeJson(json, rep.toJson(config));
-            System.out.println("results written to " + json);
-        }
+        if (json != null) System.out.println("results written to " + json);
         if (plot != null) {
             Charts.comparison(rep.meanReport(), shown, plot);
             System.out.println("chart written to " + plot + " (means over the runs, 95% CIs)");

@@ -194,6 +194,8 @@ class RecCommandsTest extends CapturedCli {
         assertTrue(text.contains("mean ± sd over 4 runs") && text.contains("mae − mf") && text.contains("mae − fine-tuned"), text);
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
         assertEquals(4, doc.path("runs").size());
+        assertEquals(4, doc.path("config").path("runs_done").asInt());
+        assertEquals(4, doc.path("config").path("runs_planned").asInt());
         // split seeds 1, 2 (--seed 1); run seeds s, s + 2
         long[][] expected = {{1, 1}, {1, 3}, {2, 2}, {2, 4}};
         for (int i = 0; i < 4; i++) {
