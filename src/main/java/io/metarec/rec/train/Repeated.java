@@ -24,7 +24,8 @@ import java.util.Map;
  *
  * @param runs      every run's report, in order; each has the same recommenders and scenarios
  * @param learners  the recommenders paired against the baselines (those present)
- * @param baselines the recommenders the learners are paired against, where present (e.g. mf, bias, fine-tuned)
+ * @param baselines the recommenders the learners are paired against, where present (e.g. mf, bias, fine-tuned;
+ *                  the fine-tuned model of a learner's own family: metric-maml against metric-fine-tuned)
  */
 public record Repeated(List<Run> runs, List<String> learners, List<String> baselines) {
     /** One run: the seed of its split (null: a split file), its training seed, its report. */
@@ -57,6 +58,18 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
             v[i] = value(r, s, recommender, metric) - value(r, s, baseline, metric);
         }
         return Summary.of(v);
+    }
+
+    /**
+     * The row a learner is paired with for {@code baseline}: a model-dependent baseline (the
+     * fine-tuned global model) of the learner's own model family where the run has it
+     * ("metric-fine-tuned" for "metric-maml"), else the baseline itself.
+     */
+    String against(Scenario s, String learner, String baseline) {
+        int dash = learner.indexOf('-');
+        if (!baseline.equals("fine-tuned") || dash < 0) return baseline;
+        String own = learner.substring(0, dash + 1) + baseline;
+        return recommenders(s).contains(own) ? own : baseline;
     }
 
     private static double value(Report r, Scenario s, String recommender, String metric) {
@@ -111,8 +124,9 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
             for (String l : present) {
                 List<Object> row = new ArrayList<>(List.of(l));
                 for (String[] c : columns) {
-                    Summary d = paired(s, l, c[1], c[0]);
-                    row.add(d.n() < 2 ? "–" : String.format(Locale.ROOT, "%+.4f ± %.4f", d.mean(), d.ci95()));
+                    String b = against(s, l, c[1]);
+                    Summary d = recommenders(s).contains(b) ? paired(s, l, b, c[0]) : null;
+                    row.add(d == null || d.n() < 2 ? "–" : String.format(Locale.ROOT, "%+.4f ± %.4f", d.mean(), d.ci95()));
                 }
                 p.row(row.toArray());
             }
@@ -120,13 +134,22 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
         }
     }
 
-    /** (metric, baseline) pairs of the paired table: each paired metric the baselines have, against each baseline present. */
+    /**
+     * (metric, baseline) pairs of the paired table: each paired metric a baseline has, against each
+     * baseline some learner is paired with ({@link #against}).
+     */
     private List<String[]> pairedColumns(Scenario s) {
-        List<String> recs = recommenders(s);
+        List<String> recs = recommenders(s), present = learners(s);
         List<String[]> out = new ArrayList<>();
         for (String m : PAIRED_METRICS)
             for (String b : baselines)
-                if (recs.contains(b) && over(s, b, m).n() > 0) out.add(new String[] {m, b});
+                for (String l : present) {
+                    String row = against(s, l, b);
+                    if (recs.contains(row) && over(s, row, m).n() > 0) {
+                        out.add(new String[] {m, b});
+                        break;
+                    }
+                }
         return out;
     }
 
@@ -165,7 +188,9 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
             for (String l : learners(s)) {
                 ObjectNode lo = po.putObject(l);
                 for (String[] c : pairedColumns(s)) {
-                    Summary d = paired(s, l, c[1], c[0]);
+                    String b = against(s, l, c[1]);
+                    if (!recommenders(s).contains(b)) continue;
+                    Summary d = paired(s, l, b, c[0]);
                     if (d.n() < 2) continue;
                     ObjectNode co = lo.putObject(c[0] + " - " + c[1]);
                     co.put("mean", d.mean());

@@ -101,4 +101,24 @@ class RepeatedTest {
     void needsARun() {
         assertThrows(IllegalArgumentException.class, () -> new Repeated(List.of(), List.of("maml"), List.of("mf")));
     }
+
+    @Test
+    void aMetricLearnerIsPairedWithTheMetricFineTunedModel() {
+        List<Repeated.Run> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Report r = run(i);
+            Map<String, Map<String, Summary>> recs = r.results().get(Scenario.USER_COLD);
+            recs.put("metric-maml", cells(0.80 + 0.01 * i, 0.70));
+            recs.put("metric-fine-tuned", cells(0.82, 0.70));
+            runs.add(new Repeated.Run(null, i + 1, r));
+        }
+        Repeated rep = new Repeated(runs, List.of("maml", "metric-maml"), List.of("mf", "bias", "fine-tuned"));
+        JsonNode pairs = new ObjectMapper().valueToTree(rep.toJson(new ObjectMapper().createObjectNode())).path("paired").path("user-cold");
+        // metric-maml − metric-fine-tuned: −0.02, −0.01, 0.00; maml − fine-tuned (MeLU's): 0.00, −0.01, 0.02
+        assertEquals(-0.01, pairs.path("metric-maml").path("mae - fine-tuned").path("mean").asDouble(), 1e-9, pairs.toString());
+        assertEquals(0.01 / 3, pairs.path("maml").path("mae - fine-tuned").path("mean").asDouble(), 1e-9, pairs.toString());
+        // mf has no family: both are paired with the same mf
+        assertEquals((0.81 - 0.7566666666666667) , pairs.path("metric-maml").path("mae - mf").path("mean").asDouble(), 1e-9, pairs.toString());
+        assertTrue(runs.get(0).splitSeed() == null);
+    }
 }
