@@ -1,5 +1,10 @@
 package io.metarec.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metarec.rec.data.Dataset;
+import io.metarec.rec.data.Datasets;
 import io.metarec.rec.train.Experiment;
 import io.metarec.meta.LearnerKind;
 import io.metarec.rec.train.RecConfig;
@@ -83,32 +88,22 @@ public final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The runs so far, each learner's rows (not the pretrained model's: references) paired against {@link #PAIRED_BASELINES}. */
-    private Repeated repeated(List<Repeated.Run> runs, List<String> list, List<String> families) {
-        List<String> learners = new ArrayList<>();
-        for (String m : families)
-            for (String a : list) {
-                RecConfig c = rec.config(a).withModel(m); // the row's name as Experiment#recommenders gives it
-                if (c.kind() != LearnerKind.PRETRAINED) learners.add((c.model().equals("melu") ? "" : c.model() + "-") + c.algo());
-            }
-        return new Repeated(runs, learners, PAIRED_BASELINES);
-    }
-
-    private com.fasterxml.jackson.databind.node.ObjectNode repeatedConfig(com.fasterxml.jackson.databind.node.ArrayNode configs, int done, int planned) {
-        com.fasterxml.jackson.databind.node.ObjectNode config = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    private ObjectNode repeatedConfig(ArrayNode configs, int done, int planned) {
+        ObjectNode config = new ObjectMapper().createObjectNode();
         config.put("splits", splits).put("seeds", seeds).put("runs_done", done).put("runs_planned", planned);
         config.set("runs", configs);
         return config;
     }
 
-    /** What learners are paired against, where present: the strongest simple baselines and the fine-tuned global model. */
+    /** What learners are paired against, where present: the strongest simple baselines and the fine-tuned global model (of the learner's own family). */
     private static final List<String> PAIRED_BASELINES = List.of("mf", "bias", "fine-tuned");
 
     /** --splits / --seeds: the comparison on every (split, seed), then the summary over the runs. */
     private Integer repeated(List<String> list, List<String> families, RecConfig base) throws IOException {
-        io.metarec.rec.data.Dataset d = io.metarec.rec.data.Datasets.load(data);
+        Dataset d = Datasets.load(data);
         List<Repeated.Run> runs = new ArrayList<>();
-        com.fasterxml.jackson.databind.node.ArrayNode configs = new com.fasterxml.jackson.databind.ObjectMapper().createArrayNode();
+        ArrayNode configs = new ObjectMapper().createArrayNode();
+        List<String> learners = List.of();
         int total = splits * seeds, k = 0;
         for (int i = 0; i < splits; i++) {
             long splitSeed = base.seed() + i;
@@ -122,11 +117,12 @@ public final class CompareCommand implements Callable<Integer> {
                 Comparison.Result r = Comparison.run(e, c, families, new ArrayList<>(list), true, !noCatalogue, System.out, progress.quiet);
                 runs.add(new Repeated.Run(splits == 1 ? null : splitSeed, seed, r.report()));
                 configs.add(r.config());
+                learners = r.learners();
                 // After every run, so that an interrupted study keeps the runs it finished ("runs_done" < "runs_planned").
-                if (json != null) Report.writeJson(json, repeated(runs, list, families).toJson(repeatedConfig(configs, k, total)));
+                if (json != null) Report.writeJson(json, new Repeated(runs, learners, PAIRED_BASELINES).toJson(repeatedConfig(configs, k, total)));
             }
         }
-        Repeated rep = repeated(runs, list, families);
+        Repeated rep = new Repeated(runs, learners, PAIRED_BASELINES);
         List<String> shown = EvaluateCommand.shown(metrics, runs.get(0).report().metrics());
         rep.print(System.out, shown);
         if (json != null) System.out.println("results written to " + json);

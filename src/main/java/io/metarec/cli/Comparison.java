@@ -19,7 +19,8 @@ import java.util.Locale;
 final class Comparison {
     private Comparison() {}
 
-    record Result(Report report, ObjectNode config) {}
+    /** The report, the configuration as JSON, and the rows of the meta-learners (the pretrained model's global and fine-tuned rows are references). */
+    record Result(Report report, ObjectNode config, List<String> learners) {}
 
     /** Trains each algorithm for each model family (in that order) and evaluates all with the baselines. */
     static Result run(Experiment e, RecConfig base, List<String> models, List<String> algos, boolean baselines, boolean catalogue, PrintStream out,
@@ -29,8 +30,14 @@ final class Comparison {
         ObjectNode config = json.createObjectNode();
         config.set("base", json.valueToTree(base));
         ArrayNode trained = config.putArray("trained");
+        List<String> learners = new ArrayList<>();
         for (String model : models)
-            for (String algo : algos) recs.addAll(e.recommenders(train(e, base.withModel(model).withAlgo(algo), trained, out, quiet)));
+            for (String algo : algos) {
+                RecConfig c = base.withModel(model).withAlgo(algo);
+                List<Recommender> made = e.recommenders(train(e, c, trained, out, quiet));
+                if (c.kind() != io.metarec.meta.LearnerKind.PRETRAINED) for (Recommender r : made) learners.add(r.name());
+                recs.addAll(made);
+            }
         if (baselines) recs.addAll(baselines(e, config, out));
         out.println("evaluating " + recs.size() + " recommenders on " + e.split().tasks(io.metarec.rec.split.Scenario.WARM).size() + " + "
                 + e.split().tasks(io.metarec.rec.split.Scenario.USER_COLD).size() + " + " + e.split().tasks(io.metarec.rec.split.Scenario.ITEM_COLD).size()
@@ -38,7 +45,7 @@ final class Comparison {
         Report r = e.evaluate(recs, catalogue, Report.Progress.NONE);
         config.put("split", e.split().description());
         config.put("dataset", e.data().name());
-        return new Result(r, config);
+        return new Result(r, config, List.copyOf(learners));
     }
 
     /** Before any training: refuses the comparison if one of its learners cannot fit in the heap ({@link TrainCommand#memoryCheck}). */

@@ -61,15 +61,21 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
     }
 
     /**
-     * The row a learner is paired with for {@code baseline}: a model-dependent baseline (the
-     * fine-tuned global model) of the learner's own model family where the run has it
-     * ("metric-fine-tuned" for "metric-maml"), else the baseline itself.
+     * The row a learner is paired with for {@code baseline}: the baseline of the learner's own model
+     * family where the run has one ("metric-fine-tuned" for "metric-maml"), else the baseline itself
+     * (the simple baselines have no family); null when the run has neither.
      */
     String against(Scenario s, String learner, String baseline) {
         int dash = learner.indexOf('-');
-        if (!baseline.equals("fine-tuned") || dash < 0) return baseline;
-        String own = learner.substring(0, dash + 1) + baseline;
-        return recommenders(s).contains(own) ? own : baseline;
+        List<String> recs = recommenders(s);
+        if (dash >= 0 && recs.contains(learner.substring(0, dash + 1) + baseline)) return learner.substring(0, dash + 1) + baseline;
+        return recs.contains(baseline) ? baseline : null;
+    }
+
+    /** A learner's paired difference for one (metric, baseline) column, or null when the run has no such baseline row. */
+    private Summary pairedCell(Scenario s, String learner, String[] column) {
+        String b = against(s, learner, column[1]);
+        return b == null ? null : paired(s, learner, b, column[0]);
     }
 
     private static double value(Report r, Scenario s, String recommender, String metric) {
@@ -124,8 +130,7 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
             for (String l : present) {
                 List<Object> row = new ArrayList<>(List.of(l));
                 for (String[] c : columns) {
-                    String b = against(s, l, c[1]);
-                    Summary d = recommenders(s).contains(b) ? paired(s, l, b, c[0]) : null;
+                    Summary d = pairedCell(s, l, c);
                     row.add(d == null || d.n() < 2 ? "–" : String.format(Locale.ROOT, "%+.4f ± %.4f", d.mean(), d.ci95()));
                 }
                 p.row(row.toArray());
@@ -139,13 +144,12 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
      * baseline some learner is paired with ({@link #against}).
      */
     private List<String[]> pairedColumns(Scenario s) {
-        List<String> recs = recommenders(s), present = learners(s);
         List<String[]> out = new ArrayList<>();
         for (String m : PAIRED_METRICS)
             for (String b : baselines)
-                for (String l : present) {
+                for (String l : learners(s)) {
                     String row = against(s, l, b);
-                    if (recs.contains(row) && over(s, row, m).n() > 0) {
+                    if (row != null && over(s, row, m).n() > 0) {
                         out.add(new String[] {m, b});
                         break;
                     }
@@ -188,10 +192,8 @@ public record Repeated(List<Run> runs, List<String> learners, List<String> basel
             for (String l : learners(s)) {
                 ObjectNode lo = po.putObject(l);
                 for (String[] c : pairedColumns(s)) {
-                    String b = against(s, l, c[1]);
-                    if (!recommenders(s).contains(b)) continue;
-                    Summary d = paired(s, l, b, c[0]);
-                    if (d.n() < 2) continue;
+                    Summary d = pairedCell(s, l, c);
+                    if (d == null || d.n() < 2) continue;
                     ObjectNode co = lo.putObject(c[0] + " - " + c[1]);
                     co.put("mean", d.mean());
                     co.put("ci95", d.ci95());
