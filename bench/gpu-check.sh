@@ -16,7 +16,9 @@
 #                                  JMH and the compiled benchmarks, a jlink'ed JDK 25 (jdk.tar.xz)
 #                                  and a copy of ../shared/reference/melu_torch.py (about 50 MB)
 #   bench/gpu-check.sh             on the GPU machine, from the repository root, with device/ carried
-# Results (logs, JMH JSON, summary.md) go to $OUT if set, else device/out.
+#   bench/gpu-check.sh --profile   there too: where a CUDA MAML meta-step's time goes, per kernel
+# Results (logs, JMH JSON, summary.md) go to device/out; where $OUT is set (the device tool, which
+# brings back at most 8 files), summary.md, parity.txt and all of it as gpu-check.tgz go there too.
 # GPU_CHECK_QUICK=1 shortens every JMH run (for trying the script out).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,9 +57,9 @@ prepare() {
   mvn -q -B test-compile
   cp -r target/classes "$DEV/classes"
   cp -r target/test-classes "$DEV/test-classes"
-  # the console launcher bundles JUnit itself: the library folder leaves JUnit out
-  mvn -q -B dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$DEV/lib" \
-      -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
+  # runtime scope only: the CUDA tests need JUnit alone, which the console launcher bundles, and the
+  # test scope's Spark, Selenium and jqwik (about 260 MB) would not fit the 64 MiB a device run carries
+  mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DEV/lib"
   local v
   v="$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml | head -1)"
   v="1.${v#5.}" # JUnit 5.x.y ships platform 1.x.y
@@ -93,7 +95,7 @@ stage() { echo; echo "==== $* ($(date +%T), ${SECONDS}s)"; }
 run() {
   cd "$ROOT"
   [ -d "$DEV/classes" ] || { echo "gpu-check: device/ is not prepared: run bench/gpu-check.sh --prepare first (where Maven works)" >&2; exit 2; }
-  local out="${OUT:-$DEV/out}"; mkdir -p "$out"
+  local out="$DEV/out"; rm -rf "$out"; mkdir -p "$out"
   local quick="${GPU_CHECK_QUICK:-0}" jmh_time=(-wi 2 -w 1s -i 3 -r 1s -f 1)
   [ "$quick" = 1 ] && jmh_time=(-wi 0 -i 1 -r 200ms -f 1)
   local java; java="$(find_java)" || { echo "gpu-check: no JDK 25 found and no device/jdk.tar.xz" >&2; exit 2; }
@@ -102,6 +104,7 @@ run() {
 
   stage "machine"
   cat "$DEV/PREPARED" 2>/dev/null
+  nvidia-smi > "$out/nvidia-smi.txt" 2>&1
   { command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "no nvidia-smi"; } | head -4 | tee "$out/gpu.txt"
   "$java" -version 2>&1 | head -1
   # JCublas 12.6 links libcublas.so.12: use a CUDA 12 cuBLAS if one is installed (PyTorch wheels often ship it)
@@ -115,11 +118,23 @@ print(os.path.dirname(hits[0]) if hits else "")
 PY
 )"
   fi
+  if [ -z "$cublas" ]; then
+    cublas="$(ls -d /usr/local/cuda*/lib64/libcublas.so.12 /usr/local/cuda*/targets/x86_64-linux/lib/libcublas.so.12 2>/dev/null | head -1)"
+    cublas="${cublas:+$(dirname "$cublas")}"
+  fi
   [ -n "$cublas" ] && export LD_LIBRARY_PATH="$cublas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "cuBLAS 12 from $cublas"
+  # JCuda's driver binding dlopens libcuda.so.1: where the loader's cache does not list the driver's
+  # folder (a container mounting it at /usr/local/nvidia, say), add that folder
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
+    local drv; drv="$(ls /usr/local/nvidia/lib64/libcuda.so.1 /usr/local/nvidia/lib/libcuda.so.1 /usr/lib/x86_64-linux-gnu/libcuda.so.1 /usr/lib64/libcuda.so.1 2>/dev/null | head -1)"
+    [ -n "$drv" ] && export LD_LIBRARY_PATH="$(dirname "$drv")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "driver from $(dirname "$drv")"
+  fi
+  { echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"; ldconfig -p 2>/dev/null | grep -E 'libcuda\.so|libcublas\.so' ;
+    ls /usr/local/cuda*/lib64/libcublas.so* 2>/dev/null; } > "$out/libraries.txt"
   "$java" "${JVM_FLAGS[@]}" -cp "$cp" io.metarec.cli.Main info --backend auto 2>&1 | tee "$out/info.txt" | grep -E "cuda|selected|self-check"
 
   stage "1. CUDA parity tests"
-  timeout 150 "$java" "${JVM_FLAGS[@]}" -Xss8m -cp "$DEV/console/*:$DEV/test-classes:$cp" org.junit.platform.console.ConsoleLauncher \
+  timeout 120 "$java" "${JVM_FLAGS[@]}" -Xss8m -cp "$DEV/console/*:$DEV/test-classes:$cp" org.junit.platform.console.ConsoleLauncher \
       execute --disable-banner --details=tree --select-class io.metarec.backend.cuda.GpuCudaParityTest \
       --select-class io.metarec.backend.cuda.CudaAvailabilityTest --select-class io.metarec.backend.cuda.KernelCatalogTest \
       > "$out/parity.txt" 2>&1
@@ -154,9 +169,11 @@ PY
   if [ -n "$py" ] && "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
     for mb in 32 1024; do
       for impl in batched loop; do
+        # the loop at 1,024 tasks takes seconds a step: its 3 warm-up steps and one timed step only
+        local reps=3 limit=45; [ "$impl$mb" = loop1024 ] && reps=1 limit=75
         echo "# meta-batch $mb, impl $impl" >> "$out/torch.txt"
-        timeout 45 "$py" "$DEV/reference/melu_torch.py" maml --device cuda --meta-batch "$mb" --impl "$impl" --support 20 --inner 1 \
-            --order 2 --threads 1 --reps 3 >> "$out/torch.txt" 2>&1 || echo "(exit $?)" >> "$out/torch.txt"
+        timeout "$limit" "$py" "$DEV/reference/melu_torch.py" maml --device cuda --meta-batch "$mb" --impl "$impl" --support 20 --inner 1 \
+            --order 2 --threads 1 --reps "$reps" >> "$out/torch.txt" 2>&1 || echo "(exit $?)" >> "$out/torch.txt"
       done
     done
     grep -E "^#|^\| (loop|batched) " "$out/torch.txt"
@@ -210,11 +227,39 @@ PY
   else
     echo "no python: see the files in $out"
   fi
-  echo "gpu-check: ${SECONDS}s; results in $out"
+  if [ -n "${OUT:-}" ]; then
+    cp "$out/summary.md" "$out/parity.txt" "$OUT/" 2>/dev/null
+    tar -C "$out" -czf "$OUT/gpu-check.tgz" .
+  fi
+  echo "gpu-check: ${SECONDS}s; results in $out${OUT:+ and $OUT}"
+}
+
+# ------------------------------------------------------------------------------------ profile
+# Where a CUDA MAML meta-step's time goes: MeluMamlBench (cuda, BATCHED, second order) with
+# -Dmetarec.cuda.profile=FILE, which waits for every launch and writes the calls by total time to
+# FILE at the fork's exit. Meta-batches: $GPU_PROFILE_BATCHES (default "1024 32").
+profile() {
+  cd "$ROOT"
+  [ -d "$DEV/classes" ] || { echo "gpu-check: device/ is not prepared: run bench/gpu-check.sh --prepare first" >&2; exit 2; }
+  local out="$DEV/out"; rm -rf "$out"; mkdir -p "$out"
+  local java; java="$(find_java)" || { echo "gpu-check: no JDK 25 found and no device/jdk.tar.xz" >&2; exit 2; }
+  local benchcp="$DEV/bench-classes:$DEV/classes:$DEV/lib/*:$DEV/jmh/*" mb
+  for mb in ${GPU_PROFILE_BATCHES:-1024 32}; do
+    stage "profile: MAML meta-step, $mb tasks, cuda"
+    timeout 120 "$java" "${JVM_FLAGS[@]}" -cp "$benchcp" org.openjdk.jmh.Main MeluMamlBench -p backend=cuda -p metaBatch="$mb" \
+        -p execution=BATCHED -p support=20 -p inner=1 -p order=2 -p threads=1 -wi 1 -w 1s -i 1 -r 2s -f 1 \
+        -jvmArgsAppend "-Dmetarec.cuda.profile=$out/calls-$mb.txt" > "$out/profile-$mb.txt" 2>&1
+    echo "exit $?" >> "$out/profile-$mb.txt"
+    grep -E "^MeluMamlBench.metaStep " "$out/profile-$mb.txt"
+    head -40 "$out/calls-$mb.txt" 2>/dev/null
+  done
+  [ -n "${OUT:-}" ] && cp "$out"/profile-*.txt "$out"/calls-*.txt "$OUT/"
+  echo "gpu-check --profile: ${SECONDS}s"
 }
 
 case "${1:-}" in
   --prepare) prepare ;;
+  --profile) profile ;;
   ""|--run) run ;;
-  *) echo "usage: bench/gpu-check.sh [--prepare]" >&2; exit 2 ;;
+  *) echo "usage: bench/gpu-check.sh [--prepare | --profile]" >&2; exit 2 ;;
 esac
