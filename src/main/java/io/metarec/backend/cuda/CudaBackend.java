@@ -26,7 +26,9 @@ import io.metarec.backend.Unary;
  *
  * <p>System properties: {@code metarec.cuda.gemm=kernel} uses our GEMM even where cuBLAS loads;
  * {@code metarec.cuda.sync=true} waits after every launch, so an error names the kernel that
- * caused it; {@code metarec.cuda.device=N} picks a GPU (default 0).
+ * caused it; {@code metarec.cuda.profile=true} (or {@code =FILE}) times every launch (each
+ * waited for) and prints the calls by total time at exit to stderr (or FILE; {@link ProfilingDevice}); {@code metarec.cuda.device=N} picks a
+ * GPU (default 0).
  */
 public final class CudaBackend implements Backend {
     private static CudaBackend instance;
@@ -50,7 +52,10 @@ public final class CudaBackend implements Backend {
         String missing = JCudaDependency.driverMissing(); // JCuda is optional: say which artifact to add
         if (missing != null) throw failure = new BackendUnavailableException("cuda", missing);
         try {
-            instance = new CudaBackend(JCudaDevice.open());
+            Device device = JCudaDevice.open();
+            String profile = System.getProperty("metarec.cuda.profile", "false");
+            if (!profile.equals("false")) device = ProfilingDevice.reportingAtExit(device, profile.equals("true") ? null : java.nio.file.Path.of(profile));
+            instance = new CudaBackend(device);
             return instance;
         } catch (BackendUnavailableException e) {
             failure = e;
