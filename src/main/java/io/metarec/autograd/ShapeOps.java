@@ -117,6 +117,22 @@ public final class ShapeOps {
         return Tensor.result(be, s, out, PAD, new Cut(ax, before, len, full), x);
     }
 
+    /**
+     * Constants whose host values a device backend kept ({@link Tensor#hostValues}) are joined on
+     * the host and uploaded once: on a GPU, one copy kernel per part costs a launch each, and a
+     * meta-batch of 1,024 tasks stacks 2,048 small target tensors per step. Same values, no graph.
+     */
+    private static Tensor concatOnHost(List<Tensor> parts, int ax, int[] s, int outer, int inner) {
+        float[] all = new float[Shapes.size(s)];
+        int total = s[ax], at = 0;
+        for (Tensor p : parts) {
+            int len = p.dim(ax) * inner;
+            for (int o = 0; o < outer; o++) System.arraycopy(p.hostValues(), o * len, all, (o * total + at) * inner, len);
+            at += p.dim(ax);
+        }
+        return Tensor.of(parts.get(0).backend(), all, s);
+    }
+
     /** Joins tensors along {@code axis}; all other dimensions must agree. */
     public static Tensor concat(List<Tensor> parts, int axis) {
         if (parts.isEmpty()) throw new ShapeException("concat: no tensors");
@@ -136,6 +152,7 @@ public final class ShapeOps {
         s[ax] = total;
         int outer = Shapes.prod(s, 0, ax), inner = Shapes.prod(s, ax + 1, s.length);
         Backend be = first.backend();
+        if (parts.stream().allMatch(p -> p.hostValues() != null && p.backend() == be)) return concatOnHost(parts, ax, s, outer, inner);
         Buffer out = be.allocate(Shapes.size(s));
         int at = 0;
         for (Tensor p : parts) {

@@ -25,8 +25,18 @@ public final class Tensor {
     private final Backend backend;
     private final Node node;
     private final boolean leafRequiresGrad;
+    /**
+     * For a constant uploaded from host data to a backend whose memory is not the host's (a GPU):
+     * those values, so that joining many such constants (a meta-batch's targets, one small tensor
+     * per task) is one upload instead of one device copy per part. Null otherwise.
+     */
+    private final float[] hostValues;
 
     private Tensor(Backend backend, int[] shape, Buffer buffer, Node node, boolean leafRequiresGrad) {
+        this(backend, shape, buffer, node, leafRequiresGrad, null);
+    }
+
+    private Tensor(Backend backend, int[] shape, Buffer buffer, Node node, boolean leafRequiresGrad, float[] hostValues) {
         if (shape.length > 4) throw new ShapeException("tensors have rank 0 to 4, got shape " + Shapes.str(shape));
         this.backend = backend;
         this.shape = shape;
@@ -36,6 +46,7 @@ public final class Tensor {
         this.buffer = buffer;
         this.node = node;
         this.leafRequiresGrad = leafRequiresGrad;
+        this.hostValues = hostValues;
         if (node != null) node.output = this;
     }
 
@@ -49,8 +60,11 @@ public final class Tensor {
     public static Tensor of(Backend backend, float[] data, int... shape) {
         if (data.length != Shapes.size(shape))
             throw new ShapeException(data.length + " values do not fill shape " + Shapes.str(shape));
-        return new Tensor(backend, shape.clone(), backend.upload(data), null, false);
+        return new Tensor(backend, shape.clone(), backend.upload(data), null, false, backend.hostResident() ? null : data.clone());
     }
+
+    /** The values of a constant made by {@link #of} on a device backend, else null (see {@link #hostValues}); not to be written. */
+    float[] hostValues() { return hostValues; }
 
     /** A rank-0 constant. */
     public static Tensor scalar(float value) {
