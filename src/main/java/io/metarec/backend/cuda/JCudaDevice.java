@@ -181,14 +181,21 @@ final class JCudaDevice implements Device {
         check(cuMemFree(ptr(memory)), "cuMemFree");
     }
 
+    /*
+     * Uploads are queued on the stream (cuMemcpyHtoDAsync): the synchronous cuMemcpyHtoD runs on the
+     * legacy stream and waits for every queued kernel first, so each of a meta-step's uploads (the
+     * stacked batch's indices, ~130 a step at 1,024 tasks) drained the GPU's queue. From pageable
+     * memory such as a Java array the driver copies the source into its staging memory before the
+     * call returns, so the array may change or move afterwards.
+     */
     @Override public void upload(Allocation dst, float[] src, int count) {
         bind();
-        check(cuMemcpyHtoD(ptr(dst), Pointer.to(src), 4L * count), "cuMemcpyHtoD(" + count + " floats)");
+        check(cuMemcpyHtoDAsync(ptr(dst), Pointer.to(src), 4L * count, stream), "cuMemcpyHtoDAsync(" + count + " floats)");
     }
 
     @Override public void upload(Allocation dst, int[] src, int count) {
         bind();
-        check(cuMemcpyHtoD(ptr(dst), Pointer.to(src), 4L * count), "cuMemcpyHtoD(" + count + " ints)");
+        check(cuMemcpyHtoDAsync(ptr(dst), Pointer.to(src), 4L * count, stream), "cuMemcpyHtoDAsync(" + count + " ints)");
     }
 
     @Override public void download(Allocation src, float[] dst, int count) {
