@@ -350,19 +350,28 @@ abstract class CudaParityContract {
         be.gemm(tile, ta, tb, batch, m, n, k, be.upload(a), be.upload(b), c);
         float[] got = be.download(c);
         double[] exact = new double[batch * m * n], tol = new double[batch * m * n];
-        for (int t = 0; t < batch; t++)
+        // the reference reads rows of A ([m, k]) and of Bᵀ ([n, k]) contiguously: the strided loop
+        // took two minutes for the 1023³ products a real GPU is checked on
+        float[] rowA = new float[m * k], rowBt = new float[n * k];
+        for (int t = 0; t < batch; t++) {
             for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++) rowA[i * k + p] = ta ? a[t * m * k + p * m + i] : a[t * m * k + i * k + p];
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++) rowBt[j * k + p] = tb ? b[t * k * n + j * k + p] : b[t * k * n + p * n + j];
+            int task = t;
+            java.util.stream.IntStream.range(0, m).parallel().forEach(i -> {
                 for (int j = 0; j < n; j++) {
                     double acc = 0, mag = 0;
                     for (int p = 0; p < k; p++) {
-                        double av = ta ? a[t * m * k + p * m + i] : a[t * m * k + i * k + p];
-                        double bv = tb ? b[t * k * n + j * k + p] : b[t * k * n + p * n + j];
-                        acc += av * bv;
-                        mag += Math.abs(av * bv);
+                        double prod = (double) rowA[i * k + p] * rowBt[j * k + p];
+                        acc += prod;
+                        mag += Math.abs(prod);
                     }
-                    exact[t * m * n + i * n + j] = acc;
-                    tol[t * m * n + i * n + j] = 1e-5 * mag + 1e-30;
+                    exact[task * m * n + i * n + j] = acc;
+                    tol[task * m * n + i * n + j] = 1e-5 * mag + 1e-30;
                 }
+            });
+        }
         assertClose("gemm " + (tile == null ? "" : tile + " ") + (ta ? "t" : "n") + (tb ? "t" : "n") + " batch " + batch + " [" + m + ", "
                 + n + ", " + k + "]", exact, got, tol);
     }
