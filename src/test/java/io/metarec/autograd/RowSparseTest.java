@@ -97,6 +97,25 @@ class RowSparseTest {
         }
     }
 
+    /**
+     * scatter finds the touched rows by a slot per table row when the table is not much larger
+     * than the batch, else by sorting the ids: the same rows and bits either way.
+     */
+    @Test
+    void scatterGivesTheSameBlockForSmallAndHugeTables() {
+        Backend be = new VectorBackend();
+        for (int seed = 0; seed < 50; seed++) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int rows = 1 + r.nextInt(60), cols = 1 + r.nextInt(9), n = r.nextInt(50);
+            Indices ids = ids(r, n, rows);
+            Tensor src = gaussian(be, r, n, cols);
+            RowSparse small = RowSparse.scatter(src, ids, rows), huge = RowSparse.scatter(src, ids, rows + 100_000);
+            assertArrayEquals(small.rowIds().array(), huge.rowIds().array(), "seed " + seed + ": touched rows");
+            assertArrayEquals(bits(small.block().toArray()), bits(huge.block().toArray()), "seed " + seed + ": block");
+            assertBits(Indexing.scatterAddRows(src, ids, rows + 100_000), huge.toDense(), "seed " + seed + ": huge table, dense");
+        }
+    }
+
     /** scatter, plus, scale, toDense and sum: the dense kernels' bits, the same on the scalar and vector backends. */
     @Test
     void operationsAreTheDenseOnesOnBothBackends() {
