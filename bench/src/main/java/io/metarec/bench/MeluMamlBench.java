@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * the worker pool (what the "loop" reference does), BATCHED = all tasks stacked in the same
  * kernels (the "batched" reference). {@code backend}: cpu or cuda. {@code optimizer}: adam (exact,
  * the default) or lazy-adam (only the embedding rows the meta-batch touched step).
+ * {@code backend=cuda-host-only}: the CUDA backend on a device that does nothing
+ * ({@link io.metarec.backend.cuda.HostOnlyDevice}), the host's share of a CUDA step, no GPU needed.
  *
  * <p>Secondary results per iteration ({@link CpuClock}): {@code steps} and {@code cpuSeconds}, the
  * process's CPU time (every engine thread, GC and JIT included). Their ratio, meta-steps per
@@ -62,7 +64,7 @@ public class MeluMamlBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        Backends.use(Backends.select(backend));
+        Backends.use(backend.equals("cuda-host-only") ? io.metarec.backend.cuda.HostOnlyDevice.backend() : Backends.select(backend));
         EnginePool.setThreads(threads);
         pool = MeluWorkload.pool(metaBatch, support);
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
