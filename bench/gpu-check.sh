@@ -5,8 +5,8 @@
 #      (GpuCudaParityTest, CudaAvailabilityTest);
 #   2. ./metarec verify --backend cuda;
 #   3. JMH: CudaGemmBench (Backend.gemm, cpu vs cuda) and MeluMamlBench (one second-order MAML
-#      meta-step of the MeLU workload, cpu vs cuda, 32 and 1024 tasks; skipped with a note while
-#      that benchmark is not in bench/);
+#      meta-step of the MeLU workload, cpu vs cuda vs cuda-host-only — the host's share of the
+#      CUDA step —, 32 and 1024 tasks; skipped with a note while that benchmark is not in bench/);
 #   4. the same MAML workload in PyTorch on the same GPU (melu_torch.py maml --device cuda,
 #      --impl loop|batched, --meta-batch 32|1024).
 #
@@ -153,13 +153,14 @@ PY
   echo "exit $?" >> "$out/gemm.txt"
   grep -E "^CudaGemmBench|Exception|not available" "$out/gemm.txt" | head -12
 
-  stage "3b. JMH MeluMamlBench (second-order MAML meta-step, cpu vs cuda)"
+  # cuda-host-only: the CUDA backend on a device that does nothing, the host's share of a CUDA step
+  stage "3b. JMH MeluMamlBench (second-order MAML meta-step, cpu vs cuda vs cuda-host-only)"
   if "$java" -cp "$benchcp" org.openjdk.jmh.Main -l 2>/dev/null | grep -q 'MeluMamlBench'; then
-    timeout 120 "$java" "${JVM_FLAGS[@]}" -cp "$benchcp" org.openjdk.jmh.Main MeluMamlBench -p backend=cpu,cuda -p metaBatch=32,1024 \
+    timeout 160 "$java" "${JVM_FLAGS[@]}" -cp "$benchcp" org.openjdk.jmh.Main MeluMamlBench -p backend=cpu,cuda,cuda-host-only -p metaBatch=32,1024 \
         -p execution=BATCHED -p support=20 -p inner=1 -p order=2 -p threads=1 "${jmh_time[@]}" \
         -rf json -rff "$out/maml.json" > "$out/maml.txt" 2>&1
     echo "exit $?" >> "$out/maml.txt"
-    grep -E "^MeluMamlBench|Exception|not available" "$out/maml.txt" | head -8
+    grep -E "^MeluMamlBench.metaStep |Exception|not available" "$out/maml.txt" | head -12
   else
     echo "skipped: MeluMamlBench is not among the compiled benchmarks (bench/src)" | tee "$out/maml.txt"
   fi
