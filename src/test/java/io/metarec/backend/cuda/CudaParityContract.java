@@ -381,14 +381,16 @@ abstract class CudaParityContract {
     @Test void gatherAndScatterRowsMatchTheReference() {
         CudaBackend be = cuda();
         for (int n : SIZES) {
+            // ~3 rows per destination, and a table of 2 rows (gender): thousands per destination,
+            // past scatter_add_rows' blocks of rows loaded ahead
+            for (int tableRows : new int[] {Math.max(3, n / 3), 2})
             for (int cols : new int[] {1, 7, 32, 33}) {
-                int tableRows = Math.max(3, n / 3);
-                Random r = new Random(n * 31L + cols);
+                Random r = new Random(n * 31L + cols + tableRows);
                 int[] ids = new int[n];
                 for (int i = 0; i < n; i++) ids[i] = r.nextInt(tableRows); // many duplicates
                 Indices idx = Indices.of(ids);
                 float[] table = data(tableRows * cols, n, true);
-                String what = "n=" + n + " cols=" + cols;
+                String what = "n=" + n + " cols=" + cols + " table rows=" + tableRows;
                 assertBitwise("gatherRows " + what, run(cpu, table, (t, o) -> cpu.gatherRows(t, cols, idx, o), n * cols),
                         run(be, table, (t, o) -> be.gatherRows(t, cols, idx, o), n * cols));
                 float[] src = data(n * cols, n + 1, false), start = data(tableRows * cols, 3, false);
