@@ -19,11 +19,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** -Dmetarec.cuda.profile's device: results unchanged, every launch counted under its kernel and grid. */
 class ProfilingDeviceTest {
 
-    @Test
-    void countsEachKernelAndLeavesResultsAlone() {
+    /** A profiling device over the emulated one (skips where the harness cannot be compiled). */
+    private static ProfilingDevice profiledEmulator() {
         var harness = KernelHarness.get();
         assumeTrue(harness.isPresent(), "no C++ compiler for the kernel harness");
-        ProfilingDevice profiled = new ProfilingDevice(new EmulatedDevice(harness.get(), 1, 3));
+        return new ProfilingDevice(new EmulatedDevice(harness.get(), 1, 3));
+    }
+
+    @Test
+    void countsEachKernelAndLeavesResultsAlone() {
+        ProfilingDevice profiled = profiledEmulator();
         CudaBackend cuda = new CudaBackend(profiled);
         Broadcast same = Broadcast.of("test", new int[] {3}, new int[] {3});
         Buffer a = cuda.upload(new float[] {1, 2, 3}), b = cuda.upload(new float[] {10, 20, 30}), c = cuda.allocate(3);
@@ -31,9 +36,7 @@ class ProfilingDeviceTest {
         cuda.binary(Binary.MUL, a, b, c, same);
         assertArrayEquals(new float[] {10, 40, 90}, cuda.download(c));
 
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        profiled.report(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        String report = bytes.toString(StandardCharsets.UTF_8);
+        String report = report(profiled);
         assertTrue(report.startsWith("cuda profile: "), report);
         assertTrue(report.lines().anyMatch(l -> l.trim().startsWith("3 ") && l.contains(Kernels.binary(Binary.ADD) + " (")), report);
         assertTrue(report.lines().anyMatch(l -> l.trim().startsWith("1 ") && l.contains(Kernels.binary(Binary.MUL) + " (")), report);
@@ -48,9 +51,7 @@ class ProfilingDeviceTest {
      */
     @Test
     void concatOfUploadedConstantsIsOneUploadNotOneCopyPerPart() {
-        var harness = KernelHarness.get();
-        assumeTrue(harness.isPresent(), "no C++ compiler for the kernel harness");
-        ProfilingDevice profiled = new ProfilingDevice(new EmulatedDevice(harness.get(), 1, 3));
+        ProfilingDevice profiled = profiledEmulator();
         CudaBackend cuda = new CudaBackend(profiled);
         java.util.List<Tensor> parts = new java.util.ArrayList<>();
         float[] expected = new float[3 * 40];
