@@ -26,9 +26,9 @@ import io.metarec.backend.Unary;
  *
  * <p>System properties: {@code metarec.cuda.gemm=kernel} uses our GEMM even where cuBLAS loads;
  * {@code metarec.cuda.sync=true} waits after every launch, so an error names the kernel that
- * caused it; {@code metarec.cuda.profile=true} (or {@code =FILE}) times every launch (each
- * waited for) and prints the calls by total time at exit to stderr (or FILE; {@link ProfilingDevice}); {@code metarec.cuda.device=N} picks a
- * GPU (default 0).
+ * caused it; {@code metarec.cuda.profile=true} (or {@code =FILE}) times every device call (each
+ * waited for) and prints them by total time at exit, to stderr (or FILE; {@link ProfilingDevice});
+ * {@code metarec.cuda.device=N} picks a GPU (default 0).
  */
 public final class CudaBackend implements Backend {
     private static CudaBackend instance;
@@ -53,8 +53,9 @@ public final class CudaBackend implements Backend {
         if (missing != null) throw failure = new BackendUnavailableException("cuda", missing);
         try {
             Device device = JCudaDevice.open();
-            String profile = System.getProperty("metarec.cuda.profile", "false");
-            if (!profile.equals("false")) device = ProfilingDevice.reportingAtExit(device, profile.equals("true") ? null : java.nio.file.Path.of(profile));
+            String profile = System.getProperty("metarec.cuda.profile", "false"); // true (or no value): stderr; else a file
+            if (!profile.equals("false"))
+                device = ProfilingDevice.reportingAtExit(device, profile.isEmpty() || profile.equals("true") ? null : java.nio.file.Path.of(profile));
             instance = new CudaBackend(device);
             return instance;
         } catch (BackendUnavailableException e) {

@@ -90,12 +90,14 @@ final class ProfilingDevice implements Device {
     @Override public synchronized void upload(Allocation dst, float[] src, int count) {
         long t = System.nanoTime();
         inner.upload(dst, src, count);
+        inner.synchronize(); // uploads are queued on the stream like launches
         record("upload", t);
     }
 
     @Override public synchronized void upload(Allocation dst, int[] src, int count) {
         long t = System.nanoTime();
         inner.upload(dst, src, count);
+        inner.synchronize(); // uploads are queued on the stream like launches
         record("upload", t);
     }
 
