@@ -98,8 +98,9 @@ class RowSparseTest {
     }
 
     /**
-     * scatter finds the touched rows by a slot per table row when the table is not much larger
-     * than the batch, else by sorting the ids: the same rows and bits either way.
+     * scatter finds the touched rows by a slot per table row when the table has at most 8 rows
+     * per id, else by sorting the ids: the same rows and bits either way (rows ≤ 60 and up to 49
+     * ids take either path; 100,000 more rows always sort).
      */
     @Test
     void scatterGivesTheSameBlockForSmallAndHugeTables() {
