@@ -26,11 +26,14 @@ public final class Tensor {
     private final Node node;
     private final boolean leafRequiresGrad;
     /**
-     * For a constant uploaded from host data to a backend whose memory is not the host's (a GPU):
-     * those values, so that joining many such constants (a meta-batch's targets, one small tensor
-     * per task) is one upload instead of one device copy per part. Null otherwise.
+     * For a small constant uploaded from host data to a backend whose memory is not the host's (a
+     * GPU): those values, so that joining many such constants (a meta-batch's targets, one small
+     * tensor per task) is one upload instead of one device copy per part. Null otherwise: large
+     * uploads (parameters, catalogues) gain nothing from it and would double their host memory.
      */
     private final float[] hostValues;
+    /** The largest constant whose host values are kept (floats). */
+    private static final int HOST_VALUES_MAX = 4096;
 
     private Tensor(Backend backend, int[] shape, Buffer buffer, Node node, boolean leafRequiresGrad) {
         this(backend, shape, buffer, node, leafRequiresGrad, null);
@@ -60,10 +63,10 @@ public final class Tensor {
     public static Tensor of(Backend backend, float[] data, int... shape) {
         if (data.length != Shapes.size(shape))
             throw new ShapeException(data.length + " values do not fill shape " + Shapes.str(shape));
-        return new Tensor(backend, shape.clone(), backend.upload(data), null, false, backend.hostResident() ? null : data.clone());
+        return new Tensor(backend, shape.clone(), backend.upload(data), null, false, backend.hostResident() || data.length > HOST_VALUES_MAX ? null : data.clone());
     }
 
-    /** The values of a constant made by {@link #of} on a device backend, else null (see {@link #hostValues}); not to be written. */
+    /** The values of a small constant made by {@link #of} on a device backend, else null (see {@link #hostValues}); not to be written. */
     float[] hostValues() { return hostValues; }
 
     /** A rank-0 constant. */

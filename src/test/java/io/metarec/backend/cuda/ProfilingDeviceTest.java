@@ -72,6 +72,12 @@ class ProfilingDeviceTest {
         Tensor a = Tensor.of(cuda, new float[] {1, 2, 3, 4}, 2, 2), b = Tensor.of(cuda, new float[] {5, 6}, 2, 1);
         assertArrayEquals(new float[] {1, 2, 5, 3, 4, 6}, ShapeOps.concat(java.util.List.of(a, b), 1).toArray());
 
+        // a large constant keeps no host copy (a parameter, a catalogue): its concat copies on the device
+        String beforeLarge = report(profiled);
+        Tensor large = Tensor.of(cuda, new float[5000], 5000, 1);
+        assertArrayEquals(new float[] {5, 6}, java.util.Arrays.copyOfRange(ShapeOps.concat(java.util.List.of(b, large), 0).toArray(), 0, 2));
+        assertEquals(count(beforeLarge, "copy2d") + 2, count(report(profiled), "copy2d"));
+
         // a variable among the parts: the device path, differentiable
         Tensor w = Tensor.of(cuda, new float[] {7, 8}, 2, 1).requiringGrad();
         Tensor mixed = ShapeOps.concat(java.util.List.of(b, w), 0);
