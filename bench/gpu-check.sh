@@ -92,14 +92,19 @@ prepare() {
 # ------------------------------------------------------------------------------------ run
 stage() { echo; echo "==== $* ($(date +%T), ${SECONDS}s)"; }
 
-run() {
+# What run and profile share: device/ prepared, a fresh device/out, a java 25; sets out, java, cp, benchcp.
+begin() {
   cd "$ROOT"
   [ -d "$DEV/classes" ] || { echo "gpu-check: device/ is not prepared: run bench/gpu-check.sh --prepare first (where Maven works)" >&2; exit 2; }
-  local out="$DEV/out"; rm -rf "$out"; mkdir -p "$out"
+  out="$DEV/out"; rm -rf "$out"; mkdir -p "$out"
+  java="$(find_java)" || { echo "gpu-check: no JDK 25 found and no device/jdk.tar.xz" >&2; exit 2; }
+  cp="$DEV/classes:$DEV/lib/*" benchcp="$DEV/bench-classes:$DEV/classes:$DEV/lib/*:$DEV/jmh/*"
+}
+
+run() {
+  begin
   local quick="${GPU_CHECK_QUICK:-0}" jmh_time=(-wi 2 -w 1s -i 3 -r 1s -f 1)
   [ "$quick" = 1 ] && jmh_time=(-wi 0 -i 1 -r 200ms -f 1)
-  local java; java="$(find_java)" || { echo "gpu-check: no JDK 25 found and no device/jdk.tar.xz" >&2; exit 2; }
-  local cp="$DEV/classes:$DEV/lib/*" benchcp="$DEV/bench-classes:$DEV/classes:$DEV/lib/*:$DEV/jmh/*"
   local py; py="$(command -v python3 || command -v python || true)"
 
   stage "machine"
@@ -258,11 +263,8 @@ PY
 # -Dmetarec.cuda.profile=FILE, which waits for every launch and writes the calls by total time to
 # FILE at the fork's exit. Meta-batches: $GPU_PROFILE_BATCHES (default "1024 32").
 profile() {
-  cd "$ROOT"
-  [ -d "$DEV/classes" ] || { echo "gpu-check: device/ is not prepared: run bench/gpu-check.sh --prepare first" >&2; exit 2; }
-  local out="$DEV/out"; rm -rf "$out"; mkdir -p "$out"
-  local java; java="$(find_java)" || { echo "gpu-check: no JDK 25 found and no device/jdk.tar.xz" >&2; exit 2; }
-  local benchcp="$DEV/bench-classes:$DEV/classes:$DEV/lib/*:$DEV/jmh/*" mb
+  begin
+  local mb
   for mb in ${GPU_PROFILE_BATCHES:-1024 32}; do
     stage "profile: MAML meta-step, $mb tasks, cuda"
     timeout 120 "$java" "${JVM_FLAGS[@]}" -cp "$benchcp" org.openjdk.jmh.Main MeluMamlBench -p backend=cuda -p metaBatch="$mb" \
