@@ -2,7 +2,8 @@
 """PyTorch-CPU reference timings: MeLU-style MAML / Reptile and sinusoid MAML.
 
 Copied from ../shared/reference/melu_torch.py (2026-12-03) for bench/compare.sh, which must not read
-../shared at run time. Changes: each row also gives steps per process CPU-second (time.process_time,
+../shared at run time. Changes: `serve --catalogue cached` (the default since 2026-12-04: the
+catalogue's item side embedded once, as a server keeps it); each row also gives steps per process CPU-second (time.process_time,
 all threads: the same clock as MeluMamlBench's cpuSeconds) and the process's peak RSS in MiB
 (VmHWM, reset through /proc/self/clear_refs before that row's warm-up and read right after its timed
 repetitions, so it covers the steps, not the data set-up; ru_maxrss where the reset is refused).
@@ -13,7 +14,7 @@ Workloads are defined in RESULTS.md. Run with Debian's torch 1.13:
     /usr/bin/python3 melu_torch.py reptile [--adapt all|fc]
     /usr/bin/python3 melu_torch.py sinusoid
     /usr/bin/python3 melu_torch.py overhead
-    /usr/bin/python3 melu_torch.py serve [--requests N]
+    /usr/bin/python3 melu_torch.py serve [--requests N] [--catalogue cached|per-request]
 Each prints one markdown table row per configuration (steps/s: median, min, max, plus the
 profiler's matmul FLOP count of one extra, untimed step).
 """
@@ -302,7 +303,11 @@ CATALOGUE, RATINGS, SERVE_STEPS, TOP_K, SERVE_USERS = 3706, 10, 5, 10, 64
 def serve(args):
     """Twin of bench/ServeBench.java: a new user with 10 ratings, the head adapted in 5 SGD steps
     (first order: autograd.grad without create_graph), then the 3,706-item catalogue scored without
-    a graph and the top 10 taken. One thread. Prints the latency percentiles in milliseconds."""
+    a graph and the top 10 taken. One thread. Prints the latency percentiles in milliseconds.
+    --catalogue cached (twin of ServeBench.requestCached, what `metarec serve` does): the items'
+    embeddings [3706, 128] computed once, a request embeds its user's row, repeats it beside them
+    and runs the head; per-request (twin of ServeBench.request): every catalogue row embedded per
+    request."""
     torch.set_num_threads(1)
     model = MeLU("bag")
     g = torch.Generator().manual_seed(1)
@@ -324,8 +329,18 @@ def serve(args):
             grads = torch.autograd.grad((head(h, fast) - y).pow(2).mean(), fast)
             fast = [w - lr * gr for w, gr in zip(fast, grads)]
         with torch.no_grad():
-            scores = head(model.embed(catalogues[u]), [w.detach() for w in fast])
+            if cached is None:
+                rows = model.embed(catalogues[u])
+            else:
+                user = model.embed(x)[:1, cached.shape[1]:]  # the user's fields: the last 4 blocks
+                rows = torch.cat([cached, user.expand(CATALOGUE, -1)], 1)
+            scores = head(rows, [w.detach() for w in fast])
             return torch.topk(scores, TOP_K).indices[0].item()
+
+    cached = None
+    if args.catalogue == "cached":
+        with torch.no_grad():
+            cached = model.embed(catalogues[0])[:, :4 * EMB].contiguous()  # rate, genre, director, actor
 
     t0, n = time.perf_counter(), 0
     while n < 50 or time.perf_counter() - t0 < args.warmup_s:
@@ -527,6 +542,8 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cmd", choices=["maml", "reptile", "sinusoid", "overhead", "serve", "check"])
     p.add_argument("--requests", type=int, default=2000, help="serve only: timed requests")
+    p.add_argument("--catalogue", choices=["cached", "per-request"], default="cached",
+                   help="serve only: the items' embeddings computed once (as a server keeps them) or per request")
     p.add_argument("--impl", choices=["loop", "batched"], default="loop")
     p.add_argument("--impls", nargs="+", default=["loop", "batched"], help="sinusoid only")
     p.add_argument("--emb", choices=["bag", "dense"], default="bag")

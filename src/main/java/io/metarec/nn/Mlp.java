@@ -49,6 +49,19 @@ public final class Mlp {
         return p;
     }
 
+    /**
+     * {@link #forward} for rows whose inputs {@code constantInputs} are the same on every row: the
+     * first layer's product for those inputs is computed once
+     * ({@link Linear#forwardWithConstantInputs}); equal to {@code forward} over the full rows up to
+     * float rounding.
+     */
+    public Tensor forwardWithConstantInputs(Params p, Tensor varying, int[] varyingInputs, Tensor constant, int[] constantInputs) {
+        Tensor h = layers.get(0).forwardWithConstantInputs(p, varying, varyingInputs, constant, constantInputs,
+                layers.size() > 1 ? activation : outputActivation);
+        for (int i = 1; i < layers.size(); i++) h = layers.get(i).forward(p, h, i + 1 < layers.size() ? activation : outputActivation);
+        return h;
+    }
+
     public Tensor forward(Params p, Tensor x) {
         Tensor h = x;
         for (int i = 0; i < layers.size(); i++) {

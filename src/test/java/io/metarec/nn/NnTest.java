@@ -60,6 +60,43 @@ class NnTest {
         assertArrayEquals(new int[] {2, 2}, nb.forward(pn, x).shape());
     }
 
+    /**
+     * Rows whose inputs split into varying ones and ones the same on every row, the inputs of each
+     * kind scattered (not one run): the MLP with the constant share computed once gives the full
+     * rows' output up to rounding, for every activation and without a bias; a wrong split is refused.
+     */
+    @Test
+    void constantInputsAreComputedOnceWithTheFullRowsResult() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        int rows = 7, in = 9;
+        int[] varying = {0, 1, 4, 6, 7}, constant = {2, 3, 5, 8};
+        float[] row = new float[constant.length];
+        for (int i = 0; i < row.length; i++) row[i] = (float) r.nextGaussian();
+        float[] v = new float[rows * varying.length], full = new float[rows * in];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < varying.length; j++) full[i * in + varying[j]] = v[i * varying.length + j] = (float) r.nextGaussian();
+            for (int j = 0; j < constant.length; j++) full[i * in + constant[j]] = row[j];
+        }
+        for (Activation act : Activation.values()) {
+            Mlp mlp = new Mlp("m", new int[] {in, 5, 3}, act);
+            Params p = mlp.init(11).with("m.fc1.bias", t(new float[] {0.3f, -0.2f, 0.1f, 0.5f, -0.4f}, 5));
+            float[] expected = mlp.forward(p, t(full, rows, in)).toArray();
+            float[] split = mlp.forwardWithConstantInputs(p, t(v, rows, varying.length), varying, t(row, 1, constant.length), constant).toArray();
+            assertArrayEquals(expected, split, 1e-5f, act.name());
+            float largest = 0;
+            for (float x : expected) largest = Math.max(largest, Math.abs(x));
+            assertTrue(largest > 1e-3, "a case that tests something");
+        }
+        Linear nb = new Linear("nb", in, 3, false, Init.XAVIER_UNIFORM);
+        Params pn = nb.init(2);
+        assertArrayEquals(nb.forward(pn, t(full, rows, in), Activation.TANH).toArray(),
+                nb.forwardWithConstantInputs(pn, t(v, rows, varying.length), varying, t(row, 1, constant.length), constant, Activation.TANH).toArray(), 1e-5f);
+        Linear l = new Linear("l", in, 2);
+        Params p = l.init(1);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> l.forwardWithConstantInputs(p, t(v, rows, varying.length), varying, t(new float[] {1}, 1, 1), new int[] {2}, Activation.RELU));
+    }
+
     @Test
     void linearInitShapesAndNames() {
         Params p = new Linear("enc", 5, 7).init(1);

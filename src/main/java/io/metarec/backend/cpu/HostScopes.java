@@ -22,7 +22,7 @@ import java.util.WeakHashMap;
  * contract is the device backend's ({@link MemoryScope}): what must outlive a scope is
  * {@link Scope#keep kept}; optimizer results ({@code adamStep}, {@code sgdStep}, {@code withRows})
  * and uploads are allocated outside every scope (a host cache that must outlive the request
- * building it is an upload: {@code CatalogueScorer}). {@link io.metarec.backend.Backend#release}
+ * building it is an upload). {@link io.metarec.backend.Backend#release}
  * recycles only a buffer an open scope of the thread owns (a gradient sum once added); an unscoped
  * one is left to the collector, because host snapshots share arrays with the parameters they copy
  * and only a scope knows its buffers' lives.

@@ -214,9 +214,10 @@ public final class MeluModel implements MetaModel<Examples> {
      * with one user at a time ({@link #embedUser}, {@link #pairedFeatures}): a catalogue embedded
      * once per parameters instead of once per request. {@code blocks} [rows, c] go to the feature
      * columns {@code columns} (the rest are the user's); {@code identityBias} [rows, 1] is b_i
-     * (null without identities).
+     * (null without identities). {@code headInputs} [rows, v] are the same blocks joined in the
+     * order of the MLP's inputs {@code headColumns} they feed ({@link #pairedHead}).
      */
-    public record ItemSide(int rows, int width, List<Tensor> blocks, int[] columns, Tensor identityBias) {}
+    public record ItemSide(int rows, int width, List<Tensor> blocks, int[] columns, Tensor identityBias, Tensor headInputs, int[] headColumns) {}
 
     /**
      * The user's side of paired rows: {@code blocks} [1, c] (the same for every row) or [rows, c]
@@ -232,12 +233,29 @@ public final class MeluModel implements MetaModel<Examples> {
             List<FieldSpec> fields = embedder.fields();
             int[] columns = new int[parts.size()];
             for (int f = 0, next = 0; f < fields.size(); f++) if (fields.get(f).side() == FieldSpec.Side.ITEM) columns[next++] = f * embedder.dim();
-            return new ItemSide(n, fieldWidth, List.copyOf(parts), columns, null);
+            return new ItemSide(n, fieldWidth, List.copyOf(parts), columns, null, joined(parts), spans(columns, embedder.dim()));
         }
         int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
         Tensor items = embedder.embed(params, rows, FieldSpec.Side.ITEM);
         Tensor ei = identity.embed(params, rows, FieldSpec.Side.ITEM, items);
-        return new ItemSide(n, featureWidth(), List.of(items, ei.slice(1, 0, d)), new int[] {0, iw + uw}, ei.slice(1, d, d + 1));
+        List<Tensor> blocks = List.of(items, ei.slice(1, 0, d));
+        int[] columns = {0, iw + uw};
+        return new ItemSide(n, featureWidth(), blocks, columns, ei.slice(1, d, d + 1), joined(blocks), spans(columns, iw, d));
+    }
+
+    /** The blocks side by side (one block: itself). */
+    private static Tensor joined(List<Tensor> blocks) {
+        return blocks.size() == 1 ? blocks.get(0) : ShapeOps.concat(blocks, 1);
+    }
+
+    /** The columns of blocks starting at {@code starts} with widths {@code widths} (one width: all the same). */
+    private static int[] spans(int[] starts, int... widths) {
+        int total = 0;
+        for (int i = 0; i < starts.length; i++) total += widths[widths.length == 1 ? 0 : i];
+        int[] out = new int[total];
+        for (int i = 0, k = 0; i < starts.length; i++)
+            for (int c = 0; c < widths[widths.length == 1 ? 0 : i]; c++) out[k++] = starts[i] + c;
+        return out;
     }
 
     /** The side of {@code user} (one row: that user's fields and identity; its item side is not read) for rows of {@code items}. */
@@ -273,6 +291,28 @@ public final class MeluModel implements MetaModel<Examples> {
         }
         List<Tensor> parts = List.copyOf(byColumn.values());
         return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
+    }
+
+    /**
+     * {@code head(params, pairedFeatures(items, user))} without building the paired rows: the
+     * MLP's first layer splits its inputs into the items' ({@link ItemSide#headInputs}, a row
+     * each) and the user's (one row for all: the user's fields and, with identities, u = e_u +
+     * g_v·δ), whose product is computed once and added as a bias ({@link Mlp#forwardWithConstantInputs}).
+     * For MeLU's 128 item and 128 user inputs that halves the first layer's work for a catalogue.
+     * Equal to the head over the paired features up to float rounding, not bitwise.
+     */
+    public Tensor pairedHead(Params params, ItemSide items, UserSide user) {
+        if (identity == null) {
+            int[] columns = spans(user.columns(), embedder.dim());
+            return mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(), joined(user.blocks()), columns);
+        }
+        int d = identity.dim(), f = fieldWidth, iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
+        Tensor users = user.blocks().get(0), eu = user.blocks().get(1), bias = user.blocks().get(2), ei = items.blocks().get(1);
+        Tensor u = eu.add(params.get(PERSONAL + ".offset").mul(params.get(GAIN + ".offset")));
+        Tensor out = mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(),
+                ShapeOps.concat(List.of(users, u), 1), spans(new int[] {iw, f + d}, uw, d));
+        Tensor beta = params.get(PERSONAL + ".bias");
+        return out.add(ei.mul(u).sum(1, true)).add(bias).add(beta.mul(params.get(GAIN + ".bias")));
     }
 
     /** {@link #pairedFeatures} of the user's side under {@code params}. */
