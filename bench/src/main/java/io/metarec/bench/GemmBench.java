@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class GemmBench {
 
-    /** One product; shapes are "MxKxN" (C[M,N] = A[M,K]·B[K,N]), op is nn, nt, tn or tt (A then B transposed?). */
+    /** One product (or a batch of them); shapes are "MxKxN" (C[M,N] = A[M,K]·B[K,N]), op is nn, nt, tn or tt (A then B transposed?). */
     @State(Scope.Benchmark)
     public static class Problem {
         @Param({"20x256x64", "100x256x64", "64x100x256", "100x64x256", "100x64x64", "3200x256x64", "10x40x40",
@@ -50,6 +50,10 @@ public class GemmBench {
 
         @Param({"nn"})
         public String op;
+
+        /** Products per call, each with its own A, B and C (a meta-batch of per-task products). */
+        @Param({"1"})
+        public int batch;
 
         int m, k, n;
         boolean ta, tb;
@@ -67,14 +71,15 @@ public class GemmBench {
             ta = op.charAt(0) == 't';
             tb = op.charAt(1) == 't';
             SplittableRandom rnd = new SplittableRandom(42);
-            a = new HeapBuffer(Data.uniform(m * k, rnd));
-            b = new HeapBuffer(Data.uniform(k * n, rnd));
-            c = new HeapBuffer(new float[m * n]);
-            gflopPerCall = 2.0 * m * k * n / 1e9;
+            if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+            a = new HeapBuffer(Data.uniform(batch * m * k, rnd));
+            b = new HeapBuffer(Data.uniform(batch * k * n, rnd));
+            c = new HeapBuffer(new float[batch * m * n]);
+            gflopPerCall = 2.0 * batch * m * k * n / 1e9;
         }
 
         float[] run(Backend backend, Flops flops, CpuClock clock) {
-            backend.gemm(ta, tb, 1, m, n, k, a, b, c);
+            backend.gemm(ta, tb, batch, m, n, k, a, b, c);
             flops.gflop += gflopPerCall;
             clock.gflopDone += gflopPerCall;
             return HeapBuffer.of(c);

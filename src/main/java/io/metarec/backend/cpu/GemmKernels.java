@@ -97,6 +97,46 @@ final class GemmKernels {
     }
 
     /**
+     * {@link #tile} with B read in place (row p of the tile's columns at {@code b[bo + p·ldb]},
+     * whole vectors only) instead of from a packed panel: for products with few rows of A, where
+     * packing B costs as much as the few strips that would reuse it. The same multiply-add chains,
+     * so the same bits.
+     */
+    static void tileInPlace(int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc,
+                            float[] c, int co, int ldc, boolean add, float[] t) {
+        float[] d = add ? t : c;
+        int o = add ? 0 : co, ldd = add ? NV * L : ldc;
+        switch ((rows - 1) * NV + nv - 1) {
+            case 0 -> k1x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 1 -> k1x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 2 -> k1x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 3 -> k1x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 4 -> k2x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 5 -> k2x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 6 -> k2x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 7 -> k2x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 8 -> k3x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 9 -> k3x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 10 -> k3x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 11 -> k3x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 12 -> k4x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 13 -> k4x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 14 -> k4x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 15 -> k4x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 16 -> k5x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 17 -> k5x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 18 -> k5x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 19 -> k5x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 20 -> k6x1b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 21 -> k6x2b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 22 -> k6x3b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            case 23 -> k6x4b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);
+            default -> throw new IllegalArgumentException("no GEMM kernel for " + rows + " rows x " + nv + " vectors");
+        }
+        if (add) flush(t, rows, nv, c, co, ldc, null, true);
+    }
+
+    /**
      * dst[d + j·ldd + i] = src[s + i·lds + j] for an L × L block: packing a transposed B. Returns
      * false (nothing done) for a species without a generated transpose. In registers with lane
      * selections it costs about 0.2 ns per float, against 1 ns for a scalar loop.
@@ -1578,6 +1618,726 @@ final class GemmKernels {
             final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs
             final FloatVector b0 = FloatVector.fromArray(S, b, q);
             FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+    }
+
+    /** 6 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k6x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2); c53.intoArray(d, q + W3);
+    }
+
+    /** 6 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k6x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1); c52.intoArray(d, q + W2);
+    }
+
+    /** 6 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k6x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q); c51.intoArray(d, q + W1);
+    }
+
+    /** 6 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k6x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda, a5 = ao + 5 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
+        q = o + 5 * ldd;
+        c50.intoArray(d, q);
+    }
+
+    /** 5 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k5x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2); c43.intoArray(d, q + W3);
+    }
+
+    /** 5 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k5x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1); c42.intoArray(d, q + W2);
+    }
+
+    /** 5 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k5x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q); c41.intoArray(d, q + W1);
+    }
+
+    /** 5 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k5x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda, a4 = ao + 4 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+        q = o + 4 * ldd;
+        c40.intoArray(d, q);
+    }
+
+    /** 4 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k4x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2); c33.intoArray(d, q + W3);
+    }
+
+    /** 4 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k4x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1); c32.intoArray(d, q + W2);
+    }
+
+    /** 4 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k4x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q); c31.intoArray(d, q + W1);
+    }
+
+    /** 4 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k4x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+        q = o + 3 * ldd;
+        c30.intoArray(d, q);
+    }
+
+    /** 3 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k3x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2); c23.intoArray(d, q + W3);
+    }
+
+    /** 3 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k3x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1); c22.intoArray(d, q + W2);
+    }
+
+    /** 3 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k3x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q); c21.intoArray(d, q + W1);
+    }
+
+    /** 3 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k3x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+        q = o + 2 * ldd;
+        c20.intoArray(d, q);
+    }
+
+    /** 2 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k2x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2); c13.intoArray(d, q + W3);
+    }
+
+    /** 2 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k2x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1); c12.intoArray(d, q + W2);
+    }
+
+    /** 2 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k2x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+        q = o + ldd;
+        c10.intoArray(d, q); c11.intoArray(d, q + W1);
+    }
+
+    /** 2 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k2x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao, a1 = ao + lda;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q);
+        q = o + ldd;
+        c10.intoArray(d, q);
+    }
+
+    /** 1 row(s) × 4 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k1x4b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            final FloatVector b3 = FloatVector.fromArray(S, b, q + W3);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2); c03.intoArray(d, q + W3);
+    }
+
+    /** 1 row(s) × 3 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k1x3b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            final FloatVector b2 = FloatVector.fromArray(S, b, q + W2);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1); c02.intoArray(d, q + W2);
+    }
+
+    /** 1 row(s) × 2 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k1x2b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            final FloatVector b1 = FloatVector.fromArray(S, b, q + W1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+        }
+        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).
+        int q = o;
+        c00.intoArray(d, q); c01.intoArray(d, q + W1);
+    }
+
+    /** 1 row(s) × 1 vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */
+    static void k1x1b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {
+        final int a0 = ao;
+        final FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        for (int p = 0; p < kc; p++) {
+            final int q = bo + p * ldb; // variable stride: checked, but no packing
+            final FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00);
         }
         // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).

@@ -52,6 +52,20 @@ public final class VectorGemm {
     static final int KC = 256;
     /** Rows per block of A (a multiple of MR) reused across all panels of a column block. */
     static final int MC = 96;
+    /**
+     * Rows of C up to which B is read in place rather than packed (not transposed, whole vectors):
+     * packing B costs about as much as reading it once, and a block this short reads it at most
+     * four times (strips of 6 rows). A MeLU task's 10–20 rows: 1.2–1.6× the packed product
+     * (batches of 32 × 20×256·256×64 and 20×64·64×64, 2026-12-04, docs/benchmarks.md).
+     * {@code -Dmetarec.gemmInPlaceRows=N} overrides it (0: always pack); the bits are the same either way.
+     */
+    static final int IN_PLACE_MAX_ROWS = inPlaceMaxRows();
+
+    static int inPlaceMaxRows() {
+        int rows = Integer.getInteger("metarec.gemmInPlaceRows", 4 * MR);
+        if (rows < 0) throw new IllegalArgumentException("metarec.gemmInPlaceRows must be ≥ 0, got " + rows);
+        return rows;
+    }
     /** Columns per packed block of B (KC × NC floats = 512 KiB, half the L2). */
     static final int NC = 512;
     /** Below this many multiply-adds (m·n·k) one thread is faster than handing work to the pool. */
@@ -184,6 +198,15 @@ public final class VectorGemm {
                 int nc = Math.min(NC, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
+                    if (inPlace(i1 - i0)) { // few rows of A: B read where it is, not packed
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            int mc = Math.min(MC, i1 - ic);
+                            int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc;
+                            panelsInPlace(ao, bOff + pc * n + jc, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                            if (epilogue != null && pc + kc == k) epilogue.apply(c, cOff, n, ic, ic + mc, jc, jc + nc);
+                        }
+                        continue;
+                    }
                     float[] bp;
                     int bo = 0;
                     if (!tb && n == PW) { // B is one full panel already (e.g. n = 64 at 512 bits): no packing
@@ -213,6 +236,25 @@ public final class VectorGemm {
                 int bo = bBase + (jr / PW) * kc * PW; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
                     GemmKernels.tile(ta, Math.min(MR, mc - ir), nv, a, ao + ir * rowStep, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
+                }
+            }
+        }
+
+        /**
+         * Whether B is read in place for a block of {@code rows} rows of C: B not transposed, A not
+         * transposed (the in-place kernels read A row-major), C's columns whole vectors (a
+         * kernel reads whole vectors of B's rows), and at most {@link #IN_PLACE_MAX_ROWS} rows.
+         */
+        private boolean inPlace(int rows) {
+            return !tb && !ta && n % L == 0 && rows <= IN_PLACE_MAX_ROWS;
+        }
+
+        /** {@link #panels} with B read in place from {@code bBase} (row stride n) instead of packed panels. */
+        private void panelsInPlace(int ao, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
+            for (int jr = 0; jr < nc; jr += PW) {
+                int nv = Math.min(PW, nc - jr) / L;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    GemmKernels.tileInPlace(Math.min(MR, mc - ir), nv, a, ao + ir * k, k, b, bBase + jr, n, kc, c, co + ir * n + jr, n, add, t);
                 }
             }
         }

@@ -23,10 +23,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GemmParityTest {
     private static final int[] SIZES = {1, 3, 7, 13, 17, 31, 64, 100, 127, 257};
-    /** (m, k, n): the MeLU products (DESIGN §7) and larger ones crossing the MC, KC and NC blocks. */
+    /**
+     * (m, k, n): the MeLU products (DESIGN §7) and larger ones crossing the MC, KC and NC blocks;
+     * few rows with whole vectors of columns (B read in place: at and around
+     * {@link VectorGemm#IN_PLACE_MAX_ROWS}, across KC and NC).
+     */
     private static final int[][] SHAPES = {
         {20, 256, 64}, {100, 256, 64}, {64, 100, 256}, {100, 64, 256}, {100, 64, 64}, {10, 40, 40},
-        {3200, 256, 64}, {1023, 67, 129}, {31, 300, 1029}, {7, 1, 1100}, {100, 64, 1}, {1, 64, 100}};
+        {3200, 256, 64}, {1023, 67, 129}, {31, 300, 1029}, {7, 1, 1100}, {100, 64, 1}, {1, 64, 100},
+        {24, 257, 64}, {25, 64, 64}, {13, 300, 1040}, {2, 5, 16}};
 
     private final ScalarBackend scalar = new ScalarBackend();
     private final VectorBackend vector = new VectorBackend();
