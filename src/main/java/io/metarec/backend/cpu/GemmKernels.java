@@ -3,6 +3,7 @@ package io.metarec.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -149,8 +150,35 @@ final class GemmKernels {
     }
 
     /** Lane selections of stage s of an n × n transpose, for the n = L that is in use (else null). */
-    private static final FloatVector[] T8_LO = stages(8, true), T8_HI = stages(8, false),
-            T16_LO = stages(16, true), T16_HI = stages(16, false);
+    private static final FloatVector[] T16_LO = stages(16, true), T16_HI = stages(16, false);
+
+    /**
+     * The 8-lane transpose's stage s, as one-source moves and blends: with b = 4 >> s, the low
+     * result takes x where lane & b is 0 and y moved down by b elsewhere ({@code T8_DOWN},
+     * {@code T8_UPPER}: the lanes with bit b set); the high one x moved up by b, then y.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] T8_DOWN = new VectorShuffle[3], T8_UP = new VectorShuffle[3];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] T8_UPPER = new VectorMask[3];
+
+    static {
+        if (L == 8) {
+            for (int st = 0; st < 3; st++) {
+                int b = 4 >> st;
+                int[] down = new int[8], up = new int[8];
+                boolean[] upper = new boolean[8];
+                for (int l = 0; l < 8; l++) {
+                    upper[l] = (l & b) != 0;
+                    down[l] = upper[l] ? l - b : l;
+                    up[l] = upper[l] ? l : l + b;
+                }
+                T8_DOWN[st] = VectorShuffle.fromArray(S, down, 0);
+                T8_UP[st] = VectorShuffle.fromArray(S, up, 0);
+                T8_UPPER[st] = VectorMask.fromArray(S, upper, 0);
+            }
+        }
+    }
 
     private static FloatVector[] stages(int n, boolean low) {
         if (n != L) return null;
@@ -2356,18 +2384,18 @@ final class GemmKernels {
         FloatVector m6 = FloatVector.fromArray(S, src, s + 6 * lds);
         FloatVector m7 = FloatVector.fromArray(S, src, s + 7 * lds);
         FloatVector x, y;
-        x = m0; y = m4; m0 = T8_LO[0].selectFrom(x, y); m4 = T8_HI[0].selectFrom(x, y);
-        x = m1; y = m5; m1 = T8_LO[0].selectFrom(x, y); m5 = T8_HI[0].selectFrom(x, y);
-        x = m2; y = m6; m2 = T8_LO[0].selectFrom(x, y); m6 = T8_HI[0].selectFrom(x, y);
-        x = m3; y = m7; m3 = T8_LO[0].selectFrom(x, y); m7 = T8_HI[0].selectFrom(x, y);
-        x = m0; y = m2; m0 = T8_LO[1].selectFrom(x, y); m2 = T8_HI[1].selectFrom(x, y);
-        x = m1; y = m3; m1 = T8_LO[1].selectFrom(x, y); m3 = T8_HI[1].selectFrom(x, y);
-        x = m4; y = m6; m4 = T8_LO[1].selectFrom(x, y); m6 = T8_HI[1].selectFrom(x, y);
-        x = m5; y = m7; m5 = T8_LO[1].selectFrom(x, y); m7 = T8_HI[1].selectFrom(x, y);
-        x = m0; y = m1; m0 = T8_LO[2].selectFrom(x, y); m1 = T8_HI[2].selectFrom(x, y);
-        x = m2; y = m3; m2 = T8_LO[2].selectFrom(x, y); m3 = T8_HI[2].selectFrom(x, y);
-        x = m4; y = m5; m4 = T8_LO[2].selectFrom(x, y); m5 = T8_HI[2].selectFrom(x, y);
-        x = m6; y = m7; m6 = T8_LO[2].selectFrom(x, y); m7 = T8_HI[2].selectFrom(x, y);
+        x = m0; y = m4; m0 = x.blend(y.rearrange(T8_DOWN[0]), T8_UPPER[0]); m4 = x.rearrange(T8_UP[0]).blend(y, T8_UPPER[0]);
+        x = m1; y = m5; m1 = x.blend(y.rearrange(T8_DOWN[0]), T8_UPPER[0]); m5 = x.rearrange(T8_UP[0]).blend(y, T8_UPPER[0]);
+        x = m2; y = m6; m2 = x.blend(y.rearrange(T8_DOWN[0]), T8_UPPER[0]); m6 = x.rearrange(T8_UP[0]).blend(y, T8_UPPER[0]);
+        x = m3; y = m7; m3 = x.blend(y.rearrange(T8_DOWN[0]), T8_UPPER[0]); m7 = x.rearrange(T8_UP[0]).blend(y, T8_UPPER[0]);
+        x = m0; y = m2; m0 = x.blend(y.rearrange(T8_DOWN[1]), T8_UPPER[1]); m2 = x.rearrange(T8_UP[1]).blend(y, T8_UPPER[1]);
+        x = m1; y = m3; m1 = x.blend(y.rearrange(T8_DOWN[1]), T8_UPPER[1]); m3 = x.rearrange(T8_UP[1]).blend(y, T8_UPPER[1]);
+        x = m4; y = m6; m4 = x.blend(y.rearrange(T8_DOWN[1]), T8_UPPER[1]); m6 = x.rearrange(T8_UP[1]).blend(y, T8_UPPER[1]);
+        x = m5; y = m7; m5 = x.blend(y.rearrange(T8_DOWN[1]), T8_UPPER[1]); m7 = x.rearrange(T8_UP[1]).blend(y, T8_UPPER[1]);
+        x = m0; y = m1; m0 = x.blend(y.rearrange(T8_DOWN[2]), T8_UPPER[2]); m1 = x.rearrange(T8_UP[2]).blend(y, T8_UPPER[2]);
+        x = m2; y = m3; m2 = x.blend(y.rearrange(T8_DOWN[2]), T8_UPPER[2]); m3 = x.rearrange(T8_UP[2]).blend(y, T8_UPPER[2]);
+        x = m4; y = m5; m4 = x.blend(y.rearrange(T8_DOWN[2]), T8_UPPER[2]); m5 = x.rearrange(T8_UP[2]).blend(y, T8_UPPER[2]);
+        x = m6; y = m7; m6 = x.blend(y.rearrange(T8_DOWN[2]), T8_UPPER[2]); m7 = x.rearrange(T8_UP[2]).blend(y, T8_UPPER[2]);
         m0.intoArray(dst, d + 0 * ldd);
         m1.intoArray(dst, d + 1 * ldd);
         m2.intoArray(dst, d + 2 * ldd);

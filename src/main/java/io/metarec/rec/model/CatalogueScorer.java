@@ -15,8 +15,8 @@ import java.util.List;
  * meta-parameters θ, when this is made; a request embeds only its user's row and runs the head
  * under the adapted parameters, with nothing recorded, the user's share of the head's first layer
  * computed once for all items. The scores are {@code learner.predict(adapted, rows pairing the
- * user with every catalogue item)} up to float rounding (within ~1e-6 relative; not bitwise: the
- * first layer's sum is associated differently).
+ * user with every catalogue item)} up to float rounding (within 1e-5 on a rating scale, tested;
+ * not bitwise: the first layer's sum is associated differently).
  *
  * <p>Only for a {@link MeluModel} whose embeddings the learner does not adapt (the default: the MLP
  * and the personal parameters adapt, the embeddings are meta-learned), see {@link #of}; and only

@@ -211,7 +211,7 @@ public final class MeluModel implements MetaModel<Examples> {
     /**
      * What {@link #embed} computes from the item side of rows alone — the item fields' embeddings
      * and, with identities, the item identity e_i and bias b_i — for rows that will each be paired
-     * with one user at a time ({@link #embedUser}, {@link #pairedFeatures}): a catalogue embedded
+     * with one user at a time ({@link #embedUser}, {@link #pairedHead}): a catalogue embedded
      * once per parameters instead of once per request. {@code blocks} [rows, c] go to the feature
      * columns {@code columns} (the rest are the user's); {@code identityBias} [rows, 1] is b_i
      * (null without identities). {@code headInputs} [rows, v] are the same blocks joined in the
@@ -276,30 +276,13 @@ public final class MeluModel implements MetaModel<Examples> {
     }
 
     /**
-     * The features {@link #embed} gives for rows pairing each row of {@code items} with the user of
-     * {@code user}, the user's blocks repeated on every row: bitwise
-     * {@code embed(params, rows).features()} when {@code items} came from {@link #embedItems} of
-     * those rows under the same embedding parameters.
-     */
-    public Tensor pairedFeatures(ItemSide items, UserSide user) {
-        int n = items.rows();
-        java.util.TreeMap<Integer, Tensor> byColumn = new java.util.TreeMap<>();
-        for (int i = 0; i < items.blocks().size(); i++) byColumn.put(items.columns()[i], items.blocks().get(i));
-        for (int i = 0; i < user.blocks().size(); i++) {
-            Tensor b = user.blocks().get(i);
-            byColumn.put(user.columns()[i], b.dim(0) == n ? b : b.expand(n, b.dim(1)));
-        }
-        List<Tensor> parts = List.copyOf(byColumn.values());
-        return parts.size() == 1 ? parts.get(0) : ShapeOps.concat(parts, 1);
-    }
-
-    /**
-     * {@code head(params, pairedFeatures(items, user))} without building the paired rows: the
-     * MLP's first layer splits its inputs into the items' ({@link ItemSide#headInputs}, a row
-     * each) and the user's (one row for all: the user's fields and, with identities, u = e_u +
-     * g_v·δ), whose product is computed once and added as a bias ({@link Mlp#forwardWithConstantInputs}).
-     * For MeLU's 128 item and 128 user inputs that halves the first layer's work for a catalogue.
-     * Equal to the head over the paired features up to float rounding, not bitwise.
+     * {@code head(params, features)} for the rows pairing each item of {@code items} with the user,
+     * without building those rows: the MLP's first layer splits its inputs into the items'
+     * ({@link ItemSide#headInputs}, a row each) and the user's (one row for all: the user's fields
+     * and, with identities, u = e_u + g_v·δ), whose product is computed once and added as a bias
+     * ({@link Mlp#forwardWithConstantInputs}). For MeLU's 128 item and 128 user inputs that halves
+     * the first layer's work for a catalogue. Equal to {@link #embed} then {@link #head} of those
+     * rows up to float rounding, not bitwise.
      */
     public Tensor pairedHead(Params params, ItemSide items, UserSide user) {
         if (identity == null) {
@@ -311,13 +294,7 @@ public final class MeluModel implements MetaModel<Examples> {
         Tensor u = eu.add(params.get(PERSONAL + ".offset").mul(params.get(GAIN + ".offset")));
         Tensor out = mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(),
                 ShapeOps.concat(List.of(users, u), 1), spans(new int[] {iw, f + d}, uw, d));
-        Tensor beta = params.get(PERSONAL + ".bias");
-        return out.add(ei.mul(u).sum(1, true)).add(bias).add(beta.mul(params.get(GAIN + ".bias")));
-    }
-
-    /** {@link #pairedFeatures} of the user's side under {@code params}. */
-    public Tensor pairedFeatures(Params params, ItemSide items, Examples user) {
-        return pairedFeatures(items, embedUser(params, items, user));
+        return withIdentityTerms(params, out, ei, u, bias, params.get(PERSONAL + ".bias"));
     }
 
     @Override public Tensor head(Params params, Tensor features) {
@@ -332,8 +309,15 @@ public final class MeluModel implements MetaModel<Examples> {
         }
         Tensor u = eu.add(offset.mul(params.get(GAIN + ".offset")));
         Tensor out = mlp.forward(params, ShapeOps.concat(List.of(fields, u), last));
+        return withIdentityTerms(params, out, ei, u, bias, beta);
+    }
+
+    /** The MLP's output plus the factorisation's terms: + ⟨e_i, u⟩ + (b_i + b_u) + g_b·β. */
+    private static Tensor withIdentityTerms(Params params, Tensor out, Tensor ei, Tensor u, Tensor bias, Tensor beta) {
+        int last = out.rank() - 1;
         return out.add(ei.mul(u).sum(last, true)).add(bias).add(beta.mul(params.get(GAIN + ".bias")));
     }
+
     /** One lookup per table for the whole meta-batch (the backward pass then scatters once). */
     @Override public Batch embedStack(Params params, List<Examples> data) {
         return Batch.stackRows(embed(params, Examples.concat(data)), Examples.rows(data));
