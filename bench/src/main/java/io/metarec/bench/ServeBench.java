@@ -31,12 +31,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * The serving request of DESIGN.md §7 and issue 10: a new user with 10 ratings, adapted in 5 inner
  * steps (MeLU's local update: the MLP), then the whole catalogue of 3,706 items (ML-1M's) scored and
  * the top 10 picked. One request per invocation; JMH's sample mode gives the latency distribution
- * (p50, p99). Model, vocabularies and row layout are {@link MeluWorkload}'s, so the PyTorch twin,
- * {@code bench/melu_torch.py serve}, does the same work: the same request, embedding the catalogue
- * rows per request on both sides (nothing cached between requests). {@link #requestCached} is the
- * request as {@code serve} computes it: the catalogue's item side embedded once per model
- * ({@link CatalogueScorer}), only the user's row per request, whose share of the first layer is
- * computed once; the same scores up to float rounding (checked at set-up).
+ * (p50, p99). Model, vocabularies and row layout are {@link MeluWorkload}'s, so the PyTorch twins
+ * in {@code bench/melu_torch.py serve} do the same work. {@link #request} embeds every catalogue row
+ * per request (twin: {@code --catalogue per-request}). {@link #requestCached} is the request as
+ * {@code serve} computes it (twin: {@code --catalogue cached}, the default, which keeps the items'
+ * embeddings likewise): the catalogue's item side embedded once per model ({@link CatalogueScorer}),
+ * only the user's row per request, whose share of the first layer is computed once; the same
+ * scores up to float rounding (checked at set-up). {@code bench/compare.sh} times {@link #requestCached}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
