@@ -133,6 +133,12 @@ public final class ShapeOps {
         return Tensor.of(parts.get(0).backend(), all, s);
     }
 
+    /** Whether every part is a constant of {@code be} with its host values kept. */
+    private static boolean allHostValues(List<Tensor> parts, Backend be) {
+        for (Tensor p : parts) if (p.hostValues() == null || p.backend() != be) return false;
+        return true;
+    }
+
     /** Joins tensors along {@code axis}; all other dimensions must agree. */
     public static Tensor concat(List<Tensor> parts, int axis) {
         if (parts.isEmpty()) throw new ShapeException("concat: no tensors");
@@ -152,7 +158,7 @@ public final class ShapeOps {
         s[ax] = total;
         int outer = Shapes.prod(s, 0, ax), inner = Shapes.prod(s, ax + 1, s.length);
         Backend be = first.backend();
-        if (parts.stream().allMatch(p -> p.hostValues() != null && p.backend() == be)) return concatOnHost(parts, ax, s, outer, inner);
+        if (!be.hostResident() && allHostValues(parts, be)) return concatOnHost(parts, ax, s, outer, inner);
         Buffer out = be.allocate(Shapes.size(s));
         int at = 0;
         for (Tensor p : parts) {

@@ -194,22 +194,16 @@ public final class VectorGemm {
                 return;
             }
             Workspace ws = WORKSPACE.get();
+            boolean inPlace = inPlace(i1 - i0);
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    if (inPlace(i1 - i0)) { // few rows of A: B read where it is, not packed
-                        for (int ic = i0; ic < i1; ic += MC) {
-                            int mc = Math.min(MC, i1 - ic);
-                            int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc;
-                            panelsInPlace(ao, bOff + pc * n + jc, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
-                            if (epilogue != null && pc + kc == k) epilogue.apply(c, cOff, n, ic, ic + mc, jc, jc + nc);
-                        }
-                        continue;
-                    }
-                    float[] bp;
+                    float[] bp = null;
                     int bo = 0;
-                    if (!tb && n == PW) { // B is one full panel already (e.g. n = 64 at 512 bits): no packing
+                    if (inPlace) { // few rows of A: B read where it is, not packed
+                        bo = bOff + pc * n + jc;
+                    } else if (!tb && n == PW) { // B is one full panel already (e.g. n = 64 at 512 bits): no packing
                         bp = b;
                         bo = bOff + pc * n;
                     } else {
@@ -220,7 +214,8 @@ public final class VectorGemm {
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc; // A is read in place
-                        panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        if (inPlace) panelsInPlace(ao, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        else panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
                         if (epilogue != null && pc + kc == k) epilogue.apply(c, cOff, n, ic, ic + mc, jc, jc + nc);
                     }
                 }

@@ -212,35 +212,53 @@ public final class MeluModel implements MetaModel<Examples> {
      * What {@link #embed} computes from the item side of rows alone — the item fields' embeddings
      * and, with identities, the item identity e_i and bias b_i — for rows that will each be paired
      * with one user at a time ({@link #embedUser}, {@link #pairedHead}): a catalogue embedded
-     * once per parameters instead of once per request. {@code blocks} [rows, c] go to the feature
-     * columns {@code columns} (the rest are the user's); {@code identityBias} [rows, 1] is b_i
-     * (null without identities). {@code headInputs} [rows, v] are the same blocks joined in the
-     * order of the MLP's inputs {@code headColumns} they feed ({@link #pairedHead}).
+     * once per parameters instead of once per request. {@code headInputs} [rows, v] are what the
+     * items give the MLP (their fields, then e_i), feeding its inputs {@code headColumns};
+     * {@code identity} [rows, d] is e_i and {@code identityBias} [rows, 1] b_i (both null without
+     * identities).
      */
-    public record ItemSide(int rows, int width, List<Tensor> blocks, int[] columns, Tensor identityBias, Tensor headInputs, int[] headColumns) {}
+    public record ItemSide(int rows, Tensor headInputs, int[] headColumns, Tensor identity, Tensor identityBias) {}
 
     /**
-     * The user's side of paired rows: {@code blocks} [1, c] (the same for every row) or [rows, c]
-     * (with identities, the bias column b_i + b_u) for the feature columns {@code columns}.
+     * The user's side of paired rows: {@code fields} [1, c], the user's field embeddings, feeding the
+     * MLP's inputs {@code fieldColumns}; with identities e_u [1, d] ({@code identity}) and the bias
+     * column b_i + b_u [rows, 1] ({@code bias}), else null.
      */
-    public record UserSide(List<Tensor> blocks, int[] columns) {}
+    public record UserSide(Tensor fields, int[] fieldColumns, Tensor identity, Tensor bias) {}
 
     /** The item side of {@code rows} under {@code params} (their user fields are not read). */
     public ItemSide embedItems(Params params, Examples rows) {
         int n = rows.rows();
         if (identity == null) {
-            List<Tensor> parts = embedder.parts(params, rows, FieldSpec.Side.ITEM);
-            List<FieldSpec> fields = embedder.fields();
-            int[] columns = new int[parts.size()];
-            for (int f = 0, next = 0; f < fields.size(); f++) if (fields.get(f).side() == FieldSpec.Side.ITEM) columns[next++] = f * embedder.dim();
-            return new ItemSide(n, fieldWidth, List.copyOf(parts), columns, null, joined(parts), spans(columns, embedder.dim()));
+            Tensor fields = joined(embedder.parts(params, rows, FieldSpec.Side.ITEM));
+            return new ItemSide(n, fields, fieldColumns(FieldSpec.Side.ITEM), null, null);
         }
-        int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
+        int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM);
         Tensor items = embedder.embed(params, rows, FieldSpec.Side.ITEM);
-        Tensor ei = identity.embed(params, rows, FieldSpec.Side.ITEM, items);
-        List<Tensor> blocks = List.of(items, ei.slice(1, 0, d));
-        int[] columns = {0, iw + uw};
-        return new ItemSide(n, featureWidth(), blocks, columns, ei.slice(1, d, d + 1), joined(blocks), spans(columns, iw, d));
+        Tensor ei = identity.embed(params, rows, FieldSpec.Side.ITEM, items), e = ei.slice(1, 0, d);
+        // the MLP reads [fields (items' then users'), e_i, u]: e_i starts after all fields
+        return new ItemSide(n, ShapeOps.concat(List.of(items, e), 1), spans(new int[] {0, fieldWidth}, iw, d), e, ei.slice(1, d, d + 1));
+    }
+
+    /** The side of {@code user} (one row: that user's fields and identity; its item side is not read) for rows of {@code items}. */
+    public UserSide embedUser(Params params, ItemSide items, Examples user) {
+        if (user.rows() != 1) throw new IllegalArgumentException("paired features: one user row needed, got " + user.rows());
+        if (identity == null)
+            return new UserSide(joined(embedder.parts(params, user, FieldSpec.Side.USER)), fieldColumns(FieldSpec.Side.USER), null, null);
+        int d = identity.dim();
+        Tensor users = embedder.embed(params, user, FieldSpec.Side.USER);
+        Tensor eu = identity.embed(params, user, FieldSpec.Side.USER, users);
+        // with identities the fields are ordered items' then users' (embed)
+        return new UserSide(users, spans(new int[] {embedder.width(FieldSpec.Side.ITEM)}, embedder.width(FieldSpec.Side.USER)),
+                eu.slice(1, 0, d), items.identityBias().add(eu.slice(1, d, d + 1)));
+    }
+
+    /** Without identities: the feature columns of one side's fields, each {@code dim} wide, in field order. */
+    private int[] fieldColumns(FieldSpec.Side side) {
+        List<FieldSpec> fields = embedder.fields();
+        List<Integer> starts = new java.util.ArrayList<>();
+        for (int f = 0; f < fields.size(); f++) if (fields.get(f).side() == side) starts.add(f * embedder.dim());
+        return spans(starts.stream().mapToInt(Integer::intValue).toArray(), embedder.dim());
     }
 
     /** The blocks side by side (one block: itself). */
@@ -258,23 +276,6 @@ public final class MeluModel implements MetaModel<Examples> {
         return out;
     }
 
-    /** The side of {@code user} (one row: that user's fields and identity; its item side is not read) for rows of {@code items}. */
-    public UserSide embedUser(Params params, ItemSide items, Examples user) {
-        if (user.rows() != 1) throw new IllegalArgumentException("paired features: one user row needed, got " + user.rows());
-        if (identity == null) {
-            List<Tensor> parts = embedder.parts(params, user, FieldSpec.Side.USER);
-            List<FieldSpec> fields = embedder.fields();
-            int[] columns = new int[parts.size()];
-            for (int f = 0, next = 0; f < fields.size(); f++) if (fields.get(f).side() == FieldSpec.Side.USER) columns[next++] = f * embedder.dim();
-            return new UserSide(List.copyOf(parts), columns);
-        }
-        int d = identity.dim(), iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
-        Tensor users = embedder.embed(params, user, FieldSpec.Side.USER);
-        Tensor eu = identity.embed(params, user, FieldSpec.Side.USER, users);
-        Tensor bias = items.identityBias().add(eu.slice(1, d, d + 1));
-        return new UserSide(List.of(users, eu.slice(1, 0, d), bias), new int[] {iw, iw + uw + d, iw + uw + 2 * d});
-    }
-
     /**
      * {@code head(params, features)} for the rows pairing each item of {@code items} with the user,
      * without building those rows: the MLP's first layer splits its inputs into the items'
@@ -285,16 +286,14 @@ public final class MeluModel implements MetaModel<Examples> {
      * rows up to float rounding, not bitwise.
      */
     public Tensor pairedHead(Params params, ItemSide items, UserSide user) {
-        if (identity == null) {
-            int[] columns = spans(user.columns(), embedder.dim());
-            return mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(), joined(user.blocks()), columns);
-        }
-        int d = identity.dim(), f = fieldWidth, iw = embedder.width(FieldSpec.Side.ITEM), uw = embedder.width(FieldSpec.Side.USER);
-        Tensor users = user.blocks().get(0), eu = user.blocks().get(1), bias = user.blocks().get(2), ei = items.blocks().get(1);
-        Tensor u = eu.add(params.get(PERSONAL + ".offset").mul(params.get(GAIN + ".offset")));
-        Tensor out = mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(),
-                ShapeOps.concat(List.of(users, u), 1), spans(new int[] {iw, f + d}, uw, d));
-        return withIdentityTerms(params, out, ei, u, bias, params.get(PERSONAL + ".bias"));
+        if (identity == null)
+            return mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(), user.fields(), user.fieldColumns());
+        int d = identity.dim();
+        Tensor u = user.identity().add(params.get(PERSONAL + ".offset").mul(params.get(GAIN + ".offset")));
+        int[] fieldColumns = user.fieldColumns(), columns = java.util.Arrays.copyOf(fieldColumns, fieldColumns.length + d);
+        for (int c = 0; c < d; c++) columns[fieldColumns.length + c] = fieldWidth + d + c; // u comes after the fields and e_i
+        Tensor out = mlp.forwardWithConstantInputs(params, items.headInputs(), items.headColumns(), ShapeOps.concat(List.of(user.fields(), u), 1), columns);
+        return withIdentityTerms(params, out, items.identity(), u, user.bias(), params.get(PERSONAL + ".bias"));
     }
 
     @Override public Tensor head(Params params, Tensor features) {
