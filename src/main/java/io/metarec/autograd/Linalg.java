@@ -94,7 +94,15 @@ public final class Linalg {
         if (ka == 0) out = be.zeros(batch * m * n);
         else {
             out = be.allocate(batch * m * n);
-            if (m > 0 && n > 0) be.gemm(transposeA, transposeB, batch, m, n, ka, a.buffer(), b.buffer(), out);
+            Tensor shared = r == 3 && !transposeA ? ShapeOps.batchBroadcastSource(b) : null;
+            if (m > 0 && n > 0) {
+                // T products sharing one right operand (θ lifted to T copies for per-task fast
+                // weights) run as one product of T·m rows: every element of C is the same multiply-add
+                // chain over k, so the bits are the same, and a 20-row task's product stops paying
+                // for packing (or transposing) B on its own: ~2× faster at MeLU's shapes.
+                if (shared != null) be.gemm(false, transposeB, 1, batch * m, n, ka, a.buffer(), shared.buffer(), out);
+                else be.gemm(transposeA, transposeB, batch, m, n, ka, a.buffer(), b.buffer(), out);
+            }
         }
         return Tensor.result(be, shape, out, MATMUL, new Flags(transposeA, transposeB), a, b);
     }

@@ -83,6 +83,21 @@ public final class ShapeOps {
         return Tensor.result(be, plan.outShape, out, EXPAND, null, x);
     }
 
+    /**
+     * The [1, …] tensor {@code t} was {@link #expand expanded} from along its first axis alone
+     * (T equal copies), when the graph recorded it; null otherwise. Lets a batched product whose
+     * every entry uses the same operand read that operand once ({@link Linalg#matmul}).
+     */
+    static Tensor batchBroadcastSource(Tensor t) {
+        Node n = t.node();
+        if (n == null || n.op != EXPAND) return null;
+        Tensor src = n.input(0);
+        int[] s = src.shapeRef(), e = t.shapeRef();
+        if (s.length != e.length || s[0] != 1) return null;
+        for (int i = 1; i < s.length; i++) if (s[i] != e[i]) return null;
+        return src;
+    }
+
     /** Elements [from, to) along {@code axis}. */
     public static Tensor slice(Tensor x, int axis, int from, int to) {
         int ax = Reductions.normalize("slice", x, axis);

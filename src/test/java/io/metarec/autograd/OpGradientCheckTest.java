@@ -226,6 +226,12 @@ class OpGradientCheckTest {
             }
         }
         t.add(c("matmul", "[2,3,4]×[4,2] shared", List.of(any(T, m, k), any(k, n)), x -> Linalg.matmul(x.get(0), x.get(1))));
+        // a right operand lifted to T copies (per-task fast weights): one product of T·m rows
+        for (boolean tb : new boolean[] {false, true}) {
+            int[] b2 = tb ? new int[] {n, k} : new int[] {k, n};
+            t.add(c("matmul", "[2,3,4]×expand(" + (tb ? "Bᵀ" : "B") + ") lifted", List.of(any(T, m, k), any(b2)),
+                    x -> Linalg.matmul(x.get(0), x.get(1).reshape(1, b2[0], b2[1]).expand(T, b2[0], b2[1]), false, tb)));
+        }
         // -- linear (a dense layer, fused): rows of x·W + b far from 0 (|x·W| < 0.4, |b| ≥ 0.5), so ReLU's kink is never crossed
         t.add(c("linear", "relu", List.of(range(-0.3f, 0.3f, 3, 4), range(-0.3f, 0.3f, 4, 5), nonzero(5)),
                 x -> Linalg.linear(x.get(0), x.get(1), x.get(2), true)));
