@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes src/main/java/io/metarec/backend/cpu/GemmKernels.java: the register-blocked SGEMM
-micro-kernels, one method per (rows, vectors) tile size, rows 1..6 and vectors 1..4, for A
-row-major and for A stored transposed.
+micro-kernels, one method per (rows, vectors) tile size, rows 1..6 and vectors 1..4, for B
+packed and for B read in place (A is always row-major: VectorGemm packs a transposed A).
 
 Run from the repository root after changing the template:  python3 tools/gen_gemm_kernels.py
 Why generated: each tile size needs its own straight-line method (accumulators must be locals
@@ -13,23 +13,19 @@ MR, NV = 6, 4
 OUT = pathlib.Path(__file__).resolve().parent.parent / "src/main/java/io/metarec/backend/cpu/GemmKernels.java"
 
 
-def kernel(r, v, at, in_place=False):
-    """at: A is stored transposed ([k, m]): element (i, p) at a[ao + p*lda + i], read in place.
-    in_place: B is read where it is, row p at b[bo + p*ldb], instead of from a packed panel."""
+def kernel(r, v, in_place=False):
+    """in_place: B is read where it is, row p at b[bo + p*ldb], instead of from a packed panel."""
     w = "ldb" if in_place else f"W{v}"
     s = []
     if in_place:
         s.append(f"    /** {r} row(s) × {v} vector(s) of C, A row-major, B read in place: B(p, j) = b[bo + p·ldb + j]. */")
-    elif at:
-        s.append(f"    /** {r} row(s) × {v} vector(s) of C, A stored transposed: A(i, p) = a[ao + p·lda + i]. */")
     else:
         s.append(f"    /** {r} row(s) × {v} vector(s) of C, A row-major: A(i, p) = a[ao + i·lda + p]. */")
     if in_place:
         s.append(f"    static void k{r}x{v}b(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] d, int o, int ldd) {{")
     else:
-        s.append(f"    static void k{r}x{v}{'t' if at else ''}(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {{")
-    if not at:
-        s.append("        final " + ", ".join(["int a0 = ao"] + [f"a{i} = ao + {i} * lda" if i > 1 else "a1 = ao + lda" for i in range(1, r)]) + ";")
+        s.append(f"    static void k{r}x{v}(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] d, int o, int ldd) {{")
+    s.append("        final " + ", ".join(["int a0 = ao"] + [f"a{i} = ao + {i} * lda" if i > 1 else "a1 = ao + lda" for i in range(1, r)]) + ";")
     s.append("        final FloatVector z = FloatVector.zero(S);")
     for i in range(r):
         s.append("        FloatVector " + ", ".join(f"c{i}{j} = z" for j in range(v)) + ";")
@@ -38,14 +34,11 @@ def kernel(r, v, at, in_place=False):
         s.append("            final int q = bo + p * ldb; // variable stride: checked, but no packing")
     else:
         s.append(f"            final int q = bo + p * {w}; // base + p*CONSTANT: C2 drops the bounds checks")
-    if at:
-        s.append("            final int ap = ao + p * lda; // variable stride: checked, but 1-2 checks per 4·rows FMAs")
     for j in range(v):
         off = "q" if j == 0 else f"q + W{j}"
         s.append(f"            final FloatVector b{j} = FloatVector.fromArray(S, b, {off});")
     for i in range(r):
-        idx = (f"ap + {i}" if i else "ap") if at else f"a{i} + p"
-        s.append(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(S, a[{idx}]);")
+        s.append(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(S, a[a{i} + p]);")
         s.append("            " + " ".join(f"c{i}{j} = x.fma(b{j}, c{i}{j});" for j in range(v)))
     s.append("        }")
     s.append("        // Plain stores only: few IR nodes, so C2 inlines them all (see the class comment).")
@@ -86,10 +79,10 @@ def transpose(n):
 
 def main():
     cases = "\n".join(
-        f"            case {(MR * NV if at else 0) + (r - 1) * NV + v - 1} -> k{r}x{v}{'t' if at else ''}(a, ao, lda, b, bo, kc, d, o, ldd);"
-        for at in (False, True) for r in range(1, MR + 1) for v in range(1, NV + 1))
-    body = "\n\n".join(kernel(r, v, at) for at in (False, True) for r in range(MR, 0, -1) for v in range(NV, 0, -1))
-    body += "\n\n" + "\n\n".join(kernel(r, v, False, True) for r in range(MR, 0, -1) for v in range(NV, 0, -1))
+        f"            case {(r - 1) * NV + v - 1} -> k{r}x{v}(a, ao, lda, b, bo, kc, d, o, ldd);"
+        for r in range(1, MR + 1) for v in range(1, NV + 1))
+    body = "\n\n".join(kernel(r, v) for r in range(MR, 0, -1) for v in range(NV, 0, -1))
+    body += "\n\n" + "\n\n".join(kernel(r, v, True) for r in range(MR, 0, -1) for v in range(NV, 0, -1))
     in_place_cases = "\n".join(
         f"            case {(r - 1) * NV + v - 1} -> k{r}x{v}b(a, ao, lda, b, bo, ldb, kc, d, o, ldd);"
         for r in range(1, MR + 1) for v in range(1, NV + 1))
@@ -106,9 +99,9 @@ import jdk.incubator.vector.VectorSpecies;
  * SGEMM micro-kernels: C[rows, v·L] (+)= A[rows, kc] · P[kc, v·L] for a tile of at most
  * {MR} rows × {NV} vectors (L = lanes of {{@link VectorBackend#SPECIES}}).
  *
- * <p>A is read in place: A(i, p) is {{@code a[ao + i·lda + p]}}, or {{@code a[ao + p·lda + i]}} for A
- * stored transposed (the {{@code t}} kernels; reading it in place beats packing it, whose scalar
- * transposition cost a third of the time at n = 64).
+ * <p>A is row-major: A(i, p) is {{@code a[ao + i·lda + p]}} (a transposed A is packed that way by
+ * {{@link VectorGemm}}: read in place, its rows sit a variable stride apart at every step of k, and
+ * those kernels ran at about 0.8× these).
  * P is a packed panel of B, p-major with row width {{@code v·L}} (zero-padded past n), starting at
  * {{@code b[bo]}}. C row i starts at {{@code c[co + i·ldc]}}. {{@link #tile}} stores C (or adds to it
  * when {{@code add}}, for the later blocks of k); on the last vector it stores only the lanes
@@ -133,13 +126,13 @@ final class GemmKernels {{
 
     private GemmKernels() {{}}
 
-    /** Runs the kernel for a tile of {{@code rows}} (1..{MR}) × {{@code nv}} (1..{NV}) vectors; {{@code at}}: A stored transposed. */
-    static void tile(boolean at, int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
+    /** Runs the kernel for a tile of {{@code rows}} (1..{MR}) × {{@code nv}} (1..{NV}) vectors. */
+    static void tile(int rows, int nv, float[] a, int ao, int lda, float[] b, int bo, int kc,
                      float[] c, int co, int ldc, VectorMask<Float> last, boolean add, float[] t) {{
         boolean direct = !add && last == null; // the common case: the kernel writes C itself
         float[] d = direct ? c : t;
         int o = direct ? co : 0, ldd = direct ? ldc : NV * L;
-        switch ((at ? MR * NV : 0) + (rows - 1) * NV + nv - 1) {{
+        switch ((rows - 1) * NV + nv - 1) {{
 {cases}
             default -> throw new IllegalArgumentException("no GEMM kernel for " + rows + " rows x " + nv + " vectors");
         }}
@@ -164,7 +157,7 @@ final class GemmKernels {{
     }}
 
     /**
-     * dst[d + j·ldd + i] = src[s + i·lds + j] for an L × L block: packing a transposed B. Returns
+     * dst[d + j·ldd + i] = src[s + i·lds + j] for an L × L block: packing a transposed A or B. Returns
      * false (nothing done) for a species without a generated transpose. In registers with lane
      * selections it costs about 0.2 ns per float, against 1 ns for a scalar loop.
      */

@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorMask;
  * or, when {@code ta}, the transpose of A stored [k,m]; likewise op(B) is B[k,n] or Bᵀ of B [n,k].
  *
  * <p>Blocking (Goto/BLIS order, tuned on Zen 4): for each block of NC columns and KC of k, B is
- * packed into panels of 4 vectors width ({@link GemmKernels}); A is read in place, by blocks of MC
- * rows, row-major or transposed; 6-row × 4-vector register tiles run over the panels, smaller
- * generated tiles on the edges.
+ * packed into panels of 4 vectors width ({@link GemmKernels}) or, for few rows, read in place; A
+ * is read in place by blocks of MC rows when row-major, packed row-major block by block when stored
+ * transposed; 6-row × 4-vector register tiles run over the panels, smaller generated tiles on the
+ * edges. Products with k = 1 or n = 1 skip the tiles (an outer product, a matrix times a vector).
  *
  * <p>Threads: products of at least {@link #PARALLEL_MIN_FMAS} multiply-adds are cut into parts,
  * batch entries or tiles of rows or columns (never of k), shared by the caller and helpers on
@@ -193,6 +194,12 @@ public final class VectorGemm {
                 if (epilogue != null) epilogue.apply(c, cOff, n, i0, i1, j0, j1);
                 return;
             }
+            if (k == 1 || n == 1) { // an outer product or a matrix-vector one: no tiles, no packing
+                if (k == 1) outer(i0, i1, j0, j1);
+                else column(i0, i1);
+                if (epilogue != null) epilogue.apply(c, cOff, n, i0, i1, j0, j1);
+                return;
+            }
             Workspace ws = WORKSPACE.get();
             boolean inPlace = inPlace(i1 - i0);
             for (int jc = j0; jc < j1; jc += NC) {
@@ -213,24 +220,95 @@ public final class VectorGemm {
                     }
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
-                        int ao = ta ? aOff + pc * m + ic : aOff + ic * k + pc; // A is read in place
-                        if (inPlace) panelsInPlace(ao, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
-                        else panels(ao, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        // A row-major is read in place; a transposed A is packed row-major first, so
+                        // the kernels read it at a fixed stride (see packAt).
+                        float[] ar = a;
+                        int ao = aOff + ic * k + pc, lda = k;
+                        if (ta) {
+                            ar = ws.packA(mc * kc);
+                            packAt(ar, pc, kc, ic, mc);
+                            ao = 0;
+                            lda = kc;
+                        }
+                        if (inPlace) panelsInPlace(ar, ao, lda, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
+                        else panels(ar, ao, lda, bp, bo, kc, nc, cOff + ic * n + jc, mc, pc > 0, ws.tile);
                         if (epilogue != null && pc + kc == k) epilogue.apply(c, cOff, n, ic, ic + mc, jc, jc + nc);
                     }
                 }
             }
         }
 
+        /**
+         * C[i0:i1, j0:j1] for k = 1: C(i, j) = fma(A(i, 0), B(0, j), 0), the kernels' one-step chain
+         * (so the same bits, signed zeros included). A's column and B's row are contiguous whether
+         * or not they are stored transposed. (A tile of 6 × 2 vectors for one multiply-add per
+         * element ran the output layer's gradients at 2–5 GFLOP/s.)
+         */
+        private void outer(int i0, int i1, int j0, int j1) {
+            FloatVector zero = FloatVector.zero(S);
+            int bound = j0 + S.loopBound(j1 - j0);
+            for (int i = i0; i < i1; i++) {
+                float ai = a[aOff + i];
+                FloatVector x = FloatVector.broadcast(S, ai);
+                int row = cOff + i * n, j = j0;
+                for (; j < bound; j += L) x.fma(FloatVector.fromArray(S, b, bOff + j), zero).intoArray(c, row + j);
+                for (; j < j1; j++) c[row + j] = Math.fma(ai, b[bOff + j], 0f);
+            }
+        }
+
+        /**
+         * C[i0:i1, 0] for n = 1 (a matrix times a vector: the output layer): each element the same
+         * multiply-add chains over k as in a tile (one per block of KC, then summed), B's column
+         * contiguous either way. A stored transposed runs L rows per vector; row-major A runs four
+         * rows' chains side by side (independent, so they overlap in the FMA pipelines). A 6 ×
+         * 2-vector tile ran these at 1–1.5 GFLOP/s, 15 of its 16 columns padding.
+         */
+        private void column(int i0, int i1) {
+            for (int pc = 0; pc < k; pc += KC) {
+                int p1 = Math.min(k, pc + KC);
+                boolean add = pc > 0;
+                int i = i0;
+                if (ta) { // A(i, p) = a[aOff + p·m + i]: consecutive rows are consecutive floats
+                    for (int bound = i0 + S.loopBound(i1 - i0); i < bound; i += L) {
+                        FloatVector acc = FloatVector.zero(S);
+                        for (int p = pc; p < p1; p++) acc = FloatVector.fromArray(S, a, aOff + p * m + i).fma(FloatVector.broadcast(S, b[bOff + p]), acc);
+                        if (add) acc = acc.add(FloatVector.fromArray(S, c, cOff + i));
+                        acc.intoArray(c, cOff + i);
+                    }
+                } else {
+                    for (; i + 4 <= i1; i += 4) {
+                        int r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+                        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                        for (int p = pc; p < p1; p++) {
+                            float bp = b[bOff + p];
+                            s0 = Math.fma(a[r0 + p], bp, s0);
+                            s1 = Math.fma(a[r1 + p], bp, s1);
+                            s2 = Math.fma(a[r2 + p], bp, s2);
+                            s3 = Math.fma(a[r3 + p], bp, s3);
+                        }
+                        int o = cOff + i;
+                        c[o] = add ? c[o] + s0 : s0;
+                        c[o + 1] = add ? c[o + 1] + s1 : s1;
+                        c[o + 2] = add ? c[o + 2] + s2 : s2;
+                        c[o + 3] = add ? c[o + 3] + s3 : s3;
+                    }
+                }
+                for (; i < i1; i++) {
+                    float acc = 0f;
+                    for (int p = pc; p < p1; p++) acc = Math.fma(ta ? a[aOff + p * m + i] : a[aOff + i * k + p], b[bOff + p], acc);
+                    c[cOff + i] = add ? c[cOff + i] + acc : acc;
+                }
+            }
+        }
+
         /** All register tiles of an mc × nc block: panels outer, so one panel of B is reused by every strip of A. */
-        private void panels(int ao, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
-            int lda = ta ? m : k, rowStep = ta ? 1 : k;
+        private void panels(float[] a, int ao, int lda, float[] bp, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
             for (int jr = 0; jr < nc; jr += PW) {
                 int w = Math.min(PW, nc - jr), nv = (w + L - 1) / L;
                 VectorMask<Float> last = TAIL[w % L];
                 int bo = bBase + (jr / PW) * kc * PW; // only the last panel may be narrower, so this holds for it too
                 for (int ir = 0; ir < mc; ir += MR) {
-                    GemmKernels.tile(ta, Math.min(MR, mc - ir), nv, a, ao + ir * rowStep, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
+                    GemmKernels.tile(Math.min(MR, mc - ir), nv, a, ao + ir * lda, lda, bp, bo, kc, c, co + ir * n + jr, n, last, add, t);
                 }
             }
         }
@@ -241,16 +319,34 @@ public final class VectorGemm {
          * kernel reads whole vectors of B's rows), and at most {@link #IN_PLACE_MAX_ROWS} rows.
          */
         private boolean inPlace(int rows) {
-            return !tb && !ta && n % L == 0 && rows <= IN_PLACE_MAX_ROWS;
+            return !tb && n % L == 0 && rows <= IN_PLACE_MAX_ROWS;
         }
 
         /** {@link #panels} with B read in place from {@code bBase} (row stride n) instead of packed panels. */
-        private void panelsInPlace(int ao, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
+        private void panelsInPlace(float[] a, int ao, int lda, int bBase, int kc, int nc, int co, int mc, boolean add, float[] t) {
             for (int jr = 0; jr < nc; jr += PW) {
                 int nv = Math.min(PW, nc - jr) / L;
                 for (int ir = 0; ir < mc; ir += MR) {
-                    GemmKernels.tileInPlace(Math.min(MR, mc - ir), nv, a, ao + ir * k, k, b, bBase + jr, n, kc, c, co + ir * n + jr, n, add, t);
+                    GemmKernels.tileInPlace(Math.min(MR, mc - ir), nv, a, ao + ir * lda, lda, b, bBase + jr, n, kc, c, co + ir * n + jr, n, add, t);
                 }
+            }
+        }
+
+        /**
+         * Packs op(A) = Aᵀ's block rows [ic, ic+mc), columns [pc, pc+kc) row-major: ap[i·kc + p] =
+         * a[aOff + (pc+p)·m + ic + i], L × L blocks transposed in registers, scalar on the edges.
+         * Read in place, a transposed A's six rows of a tile sit m floats apart at every step of k:
+         * a variable stride whose bounds checks C2 keeps in the loop (tn products, the per-task
+         * weight gradients dW = Xᵀ·dY, ran at about half the speed of nn ones of the same shape).
+         */
+        private void packAt(float[] ap, int pc, int kc, int ic, int mc) {
+            int src = aOff + pc * m + ic;
+            int iFull = SIMD_TRANSPOSE ? mc / L * L : 0, pFull = SIMD_TRANSPOSE ? kc / L * L : 0;
+            for (int i0 = 0; i0 < iFull; i0 += L) {
+                for (int p0 = 0; p0 < pFull; p0 += L) GemmKernels.transposeBlock(a, src + p0 * m + i0, m, ap, i0 * kc + p0, kc);
+            }
+            for (int i = 0; i < mc; i++) {
+                for (int p = i < iFull ? pFull : 0; p < kc; p++) ap[i * kc + p] = a[src + p * m + i];
             }
         }
 
@@ -300,9 +396,16 @@ public final class VectorGemm {
         private float[] b = new float[0];
         final float[] tile = new float[GemmKernels.TILE];
 
+        private float[] a = new float[0];
+
         float[] packB(int size) {
             if (b.length < size) b = new float[size];
             return b;
+        }
+
+        float[] packA(int size) {
+            if (a.length < size) a = new float[size];
+            return a;
         }
     }
 }

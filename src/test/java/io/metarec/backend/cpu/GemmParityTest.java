@@ -94,10 +94,13 @@ class GemmParityTest {
     @CsvSource({"false,false", "false,true", "true,false", "true,true"})
     void everyElementIsOneMultiplyAddChainOverK(boolean ta, boolean tb) {
         SplittableRandom rnd = new SplittableRandom(7);
-        int[][] shapes = {{3706, 256, 64}, {97, 256, 64}, {13, 64, 64}, {7, 33, 70}, {1, 128, 33}, {25, 300, 17}, {6, 513, 9}};
+        int[][] shapes = {{3706, 256, 64}, {97, 256, 64}, {13, 64, 64}, {7, 33, 70}, {1, 128, 33}, {25, 300, 17}, {6, 513, 9},
+            {37, 64, 1}, {23, 600, 1}, {9, 1, 70}, {1, 1, 1}}; // n = 1 and k = 1 take their own paths
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             float[] a = random(m * k, rnd), b = random(k * n, rnd);
+            a[0] = 0f; // zero products of either sign: a chain starts from +0, so its first one is +0
+            if (a.length > 1) a[1] = -0f;
             float[] got = vectorGemm(ta, tb, 1, m, n, k, a, b), want = new float[m * n];
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) {
