@@ -337,7 +337,8 @@ public final class VectorGemm {
          * a[aOff + (pc+p)·m + ic + i], L × L blocks transposed in registers, scalar on the edges.
          * Read in place, a transposed A's six rows of a tile sit m floats apart at every step of k:
          * a variable stride whose bounds checks C2 keeps in the loop (tn products, the per-task
-         * weight gradients dW = Xᵀ·dY, ran at about half the speed of nn ones of the same shape).
+         * weight gradients dW = Xᵀ·dY, ran at about two thirds the speed of nn ones of the same shape;
+         * packed, 1.27× faster).
          */
         private void packAt(float[] ap, int pc, int kc, int ic, int mc) {
             int src = aOff + pc * m + ic;
