@@ -86,7 +86,8 @@ public final class ShapeOps {
     /**
      * The [1, …] tensor {@code t} was {@link #expand expanded} from along its first axis alone
      * (T equal copies), when the graph recorded it; null otherwise. Lets a batched product whose
-     * every entry uses the same operand read that operand once ({@link Linalg#matmul}).
+     * every entry uses the same operand read that operand once ({@link Linalg#matmul}); sound because
+     * a tensor's values never change once made (only gradient accumulators are written in place).
      */
     static Tensor batchBroadcastSource(Tensor t) {
         Node n = t.node();
