@@ -334,21 +334,14 @@ public final class VectorGemm {
 
         /**
          * Packs op(A) = Aᵀ's block rows [ic, ic+mc), columns [pc, pc+kc) row-major: ap[i·kc + p] =
-         * a[aOff + (pc+p)·m + ic + i], L × L blocks transposed in registers, scalar on the edges.
+         * a[aOff + (pc+p)·m + ic + i].
          * Read in place, a transposed A's six rows of a tile sit m floats apart at every step of k:
          * a variable stride whose bounds checks C2 keeps in the loop (tn products, the per-task
          * weight gradients dW = Xᵀ·dY, ran at about two thirds the speed of nn ones of the same shape;
          * packed, 1.27× faster).
          */
         private void packAt(float[] ap, int pc, int kc, int ic, int mc) {
-            int src = aOff + pc * m + ic;
-            int iFull = SIMD_TRANSPOSE ? mc / L * L : 0, pFull = SIMD_TRANSPOSE ? kc / L * L : 0;
-            for (int i0 = 0; i0 < iFull; i0 += L) {
-                for (int p0 = 0; p0 < pFull; p0 += L) GemmKernels.transposeBlock(a, src + p0 * m + i0, m, ap, i0 * kc + p0, kc);
-            }
-            for (int i = 0; i < mc; i++) {
-                for (int p = i < iFull ? pFull : 0; p < kc; p++) ap[i * kc + p] = a[src + p * m + i];
-            }
+            transpose(a, aOff + pc * m + ic, m, kc, mc, ap, 0, kc);
         }
 
         /** Packs B[pc:pc+kc, jc:jc+nc] (B row-major [k,n]) into panels p-major; a narrow last panel is zero-padded. */
@@ -366,25 +359,30 @@ public final class VectorGemm {
         }
 
         /**
-         * Packs op(B) = Bᵀ (B stored [n,k]) the same way, panel[p, j] = b[j·k + p]: L × L blocks
-         * transposed in registers, scalar on the edges. (A scalar transpose cost as much as the
-         * product itself with 20 rows of A.)
+         * Packs op(B) = Bᵀ (B stored [n,k]) the same way, panel[p, j] = b[j·k + p]. (A scalar
+         * transpose cost as much as the product itself with 20 rows of A.)
          */
         private void packBt(float[] bp, int pc, int kc, int jc, int nc) {
             for (int jr = 0; jr < nc; jr += PW) {
                 int w = Math.min(PW, nc - jr), width = (w + L - 1) / L * L;
-                int dst = (jr / PW) * kc * PW, src = bOff + (jc + jr) * k + pc;
-                int jFull = SIMD_TRANSPOSE ? w / L * L : 0, pFull = kc / L * L;
-                for (int j0 = 0; j0 < jFull; j0 += L) {
-                    for (int p0 = 0; p0 < pFull; p0 += L) {
-                        GemmKernels.transposeBlock(b, src + j0 * k + p0, k, bp, dst + p0 * width + j0, width);
-                    }
-                }
-                for (int j = 0; j < w; j++) {
-                    for (int p = j < jFull ? pFull : 0; p < kc; p++) bp[dst + p * width + j] = b[src + j * k + p];
-                }
+                int dst = (jr / PW) * kc * PW;
+                transpose(b, bOff + (jc + jr) * k + pc, k, w, kc, bp, dst, width);
                 if (w < width) for (int p = 0; p < kc; p++) java.util.Arrays.fill(bp, dst + p * width + w, dst + (p + 1) * width, 0f);
             }
+        }
+    }
+
+    /**
+     * dst[d + c·ldd + r] = src[s + r·lds + c] for r < rows, c < cols: L × L blocks transposed in
+     * registers ({@link GemmKernels#transposeBlock}), scalar on the edges. Packs a transposed A or B.
+     */
+    private static void transpose(float[] src, int s, int lds, int rows, int cols, float[] dst, int d, int ldd) {
+        int rFull = SIMD_TRANSPOSE ? rows / L * L : 0, cFull = SIMD_TRANSPOSE ? cols / L * L : 0;
+        for (int r0 = 0; r0 < rFull; r0 += L) {
+            for (int c0 = 0; c0 < cFull; c0 += L) GemmKernels.transposeBlock(src, s + r0 * lds + c0, lds, dst, d + c0 * ldd + r0, ldd);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = r < rFull ? cFull : 0; c < cols; c++) dst[d + c * ldd + r] = src[s + r * lds + c];
         }
     }
 
