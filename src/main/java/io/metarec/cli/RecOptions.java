@@ -58,6 +58,10 @@ public final class RecOptions {
             description = "${COMPLETION-CANDIDATES}: per-task = threads across tasks, batched = tasks stacked in the same kernels (any case; PER_TASK works too)")
     String execution;
 
+    @Option(names = "--stack-size", paramLabel = "N",
+            description = "with batched execution, the most tasks one stack holds; a meta-batch is cut into equal stacks run in parallel (default 0 = automatic: 8 on the CPU, the whole meta-batch on a GPU)")
+    Integer stackSize;
+
     @Option(names = "--seed", paramLabel = "S", description = "seed of initialisation, task order and negative sampling (default 1)")
     Long seed;
 
@@ -108,7 +112,15 @@ public final class RecOptions {
                 validation != null ? validation : b.validation(), ex, seed != null ? seed : b.seed(),
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
                 variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
-                resplit != null ? resplit : b.resplit(), outerOptimizer == null ? b.outerOptimizer() : outerOptimizer(outerOptimizer));
+                resplit != null ? resplit : b.resplit(), outerOptimizer == null ? b.outerOptimizer() : outerOptimizer(outerOptimizer),
+                stackSize(stackSize != null ? stackSize : b.stackSize()));
+    }
+
+    /** Checks --stack-size here, so that its error names the flag (RecConfig's names the field). */
+    static int stackSize(int n) {
+        if (n < 0 || n > RecConfig.MAX_META_BATCH)
+            throw new IllegalArgumentException("--stack-size: must be in 0.." + RecConfig.MAX_META_BATCH + " (0 = automatic), got " + n);
+        return n;
     }
 
     /** Parses --outer-optimizer (adam, lazy-adam; any case, - or _). */

@@ -19,10 +19,34 @@ import java.util.List;
  * @param outerLr        learning rate of the outer optimizer
  * @param seed           initialisation seed (model and learner parameters)
  * @param outerOptimizer the outer optimizer when the learner is given none: exact Adam (default) or lazy Adam
+ * @param stackSize      with batched execution, the most tasks one stack holds (≥ 0; 0 = {@link #AUTO_STACK}): a
+ *                       meta-batch is cut into equal stacks that run in parallel on the engine pool. The cut
+ *                       depends on the meta-batch alone, never on the thread count, so neither do the results
  */
 public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order,
                             float innerClipNorm, float innerClipValue, Execution execution,
-                            NonFinitePolicy nonFinite, float outerLr, long seed, OuterOptimizer outerOptimizer) {
+                            NonFinitePolicy nonFinite, float outerLr, long seed, OuterOptimizer outerOptimizer, int stackSize) {
+
+    /**
+     * {@link #stackSize}'s default: stacks of at most {@value #HOST_STACK} tasks on a
+     * {@linkplain io.metarec.backend.Backend#hostResident host-resident} backend, the whole meta-batch
+     * as one stack on a device. On the CPU a stack's kernels are already large at 8 tasks (its
+     * products fold the tasks' rows), and several stacks keep every worker busy from start to end,
+     * where one stack can use a second thread only inside its larger kernels: stacks of 8 ran MeLU's
+     * (20, 1) and (100, 1) meta-steps 1.3–1.4× faster on two threads than one stack of 32, level on
+     * one thread (JMH, docs/benchmarks.md), and they hold a quarter of the graph at a time on one
+     * thread. A device wants the fewest, largest kernels.
+     */
+    public static final int AUTO_STACK = 0;
+
+    /** {@link #AUTO_STACK}'s stack size on a host-resident backend. */
+    public static final int HOST_STACK = 8;
+
+    /** With the automatic stack size. */
+    public LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order, float innerClipNorm, float innerClipValue,
+                         Execution execution, NonFinitePolicy nonFinite, float outerLr, long seed, OuterOptimizer outerOptimizer) {
+        this(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, AUTO_STACK);
+    }
 
     /** With exact Adam as the outer optimizer. */
     public LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order, float innerClipNorm, float innerClipValue,
@@ -34,7 +58,10 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
     public enum Execution {
         /** Tasks in parallel on the engine pool, each its own graph; gradients summed over a fixed tree of task indices (deterministic). */
         PER_TASK,
-        /** Tasks stacked ([T, N, …], padded and masked) with per-task fast weights: the same kernels for all. */
+        /**
+         * Tasks stacked ([T, N, …], padded and masked) with per-task fast weights: the same kernels for
+         * all, in stacks of up to {@link #stackSize} tasks that run in parallel on the engine pool.
+         */
         BATCHED,
         /**
          * BATCHED on a device backend (one not {@link io.metarec.backend.Backend#hostResident host-resident};
@@ -65,6 +92,7 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
         if (!(outerLr > 0) || Float.isInfinite(outerLr)) throw new IllegalArgumentException("outer learning rate must be positive, got " + outerLr);
         if (!(innerClipNorm >= 0)) throw new IllegalArgumentException("inner clip norm must be ≥ 0 (0 = off), got " + innerClipNorm);
         if (!(innerClipValue >= 0)) throw new IllegalArgumentException("inner clip value must be ≥ 0 (0 = off), got " + innerClipValue);
+        if (stackSize < 0) throw new IllegalArgumentException("stack size must be ≥ 0 (0 = automatic), got " + stackSize);
         if (order == null || execution == null || nonFinite == null || outerOptimizer == null)
             throw new IllegalArgumentException("order, execution, nonFinite and outerOptimizer must be set");
         for (String g : adaptedGroups)
@@ -76,15 +104,16 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
         return new LearnerConfig(1, 0.01f, List.of(), Order.SECOND_ORDER, 0f, 0f, Execution.AUTO, NonFinitePolicy.FAIL, 1e-3f, 0L);
     }
 
-    public LearnerConfig withInnerSteps(int v) { return new LearnerConfig(v, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withInnerLr(float v) { return new LearnerConfig(innerSteps, v, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withAdaptedGroups(List<String> v) { return new LearnerConfig(innerSteps, innerLr, v, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withOrder(Order v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, v, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withInnerClipNorm(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, v, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withInnerClipValue(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, v, execution, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withExecution(Execution v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, v, nonFinite, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withNonFinite(NonFinitePolicy v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, v, outerLr, seed, outerOptimizer); }
-    public LearnerConfig withOuterLr(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, v, seed, outerOptimizer); }
-    public LearnerConfig withOuterOptimizer(OuterOptimizer v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, v); }
-    public LearnerConfig withSeed(long v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, v, outerOptimizer); }
+    public LearnerConfig withInnerSteps(int v) { return new LearnerConfig(v, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withInnerLr(float v) { return new LearnerConfig(innerSteps, v, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withAdaptedGroups(List<String> v) { return new LearnerConfig(innerSteps, innerLr, v, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withOrder(Order v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, v, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withInnerClipNorm(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, v, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withInnerClipValue(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, v, execution, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withExecution(Execution v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, v, nonFinite, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withNonFinite(NonFinitePolicy v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, v, outerLr, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withOuterLr(float v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, v, seed, outerOptimizer, stackSize); }
+    public LearnerConfig withOuterOptimizer(OuterOptimizer v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, v, stackSize); }
+    public LearnerConfig withStackSize(int v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, seed, outerOptimizer, v); }
+    public LearnerConfig withSeed(long v) { return new LearnerConfig(innerSteps, innerLr, adaptedGroups, order, innerClipNorm, innerClipValue, execution, nonFinite, outerLr, v, outerOptimizer, stackSize); }
 }

@@ -31,8 +31,8 @@ import java.util.Set;
  * <p>Two collaborators do the rest, behind the public methods here: the {@link ParameterStore}
  * holds the meta-parameters (θ plus the learner's own: Meta-SGD's step sizes, Meta-LSTM's
  * optimizer network, LEO's encoder and decoder), the outer optimizer and the counters; the
- * {@link TaskRunner} runs a meta-batch as {@link TaskStack}s (a stack of one per task, or one stack
- * of all with {@link LearnerConfig.Execution batched} execution) through {@link #contribution} on
+ * {@link TaskRunner} runs a meta-batch as {@link TaskStack}s (a stack of one per task, or stacks of
+ * up to {@link LearnerConfig#stackSize} tasks with {@link LearnerConfig.Execution batched} execution) through {@link #contribution} on
  * the engine pool and sums their gradients over a fixed tree, so results do not depend on the
  * thread count.
  *
@@ -208,6 +208,9 @@ public abstract class MetaLearner<D> {
 
     /** Whether a meta-step stacks its tasks (resolving AUTO against the current backend). */
     public boolean batched() { return runner.batched(); }
+
+    /** The most tasks one stack of a meta-batch of {@code n} holds (1 unless {@link #batched}). */
+    public int stackSize(int n) { return runner.batched() ? runner.stackSize(n) : 1; }
 
     /** The outcome of one meta-step: mean query loss over the tasks used, and how many were skipped. */
     public record StepResult(double loss, int tasks, int skipped) {}

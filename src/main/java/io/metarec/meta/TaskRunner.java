@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
 
 /**
  * Runs a learner's meta-batches: cuts the tasks into {@link TaskStack}s (a stack of one per task,
- * or the whole batch as one stack with batched execution), runs every stack through the learner's
+ * or with batched execution stacks of up to {@link LearnerConfig#stackSize} tasks), runs every stack through the learner's
  * contribution on the engine pool, each in its own memory scope, and sums the stacks' gradients
  * over a fixed tree of stack indices as they finish ({@link GradientTree}), so results do not
  * depend on the thread count. A task whose loss or gradient is not finite is dropped from its
@@ -87,9 +87,7 @@ final class TaskRunner<D> {
             learner.checkNotEmpty(tasks.get(i).support(), "task " + i + ": the support set");
             learner.checkNotEmpty(tasks.get(i).query(), "task " + i + ": the query set");
         }
-        List<TaskStack<D>> stacks = new ArrayList<>();
-        if (batched()) stacks.add(TaskStack.stack(tasks, firstIndex));
-        else for (int i = 0; i < tasks.size(); i++) stacks.add(TaskStack.single(tasks.get(i), firstIndex + i));
+        List<TaskStack<D>> stacks = stacks(tasks, firstIndex);
         Params leaves = store.params().requiringGrad();
         GradientTree.Partial sum = run(leaves, stacks);
         store.countSkipped(sum.skipped());
@@ -106,6 +104,21 @@ final class TaskRunner<D> {
             if (!kept.contains(b) && freed.add(b)) be.release(b);
         }
         return new Mean(new MetaLearner.StepResult(sum.loss() / sum.used(), sum.used(), sum.skipped()), mean);
+    }
+
+    /** The meta-batch as stacks: one per task, or with batched execution {@link TaskStack#cut} into stacks of at most {@link #stackSize}. */
+    List<TaskStack<D>> stacks(List<Task<D>> tasks, int firstIndex) {
+        if (batched()) return TaskStack.cut(tasks, firstIndex, stackSize(tasks.size()));
+        List<TaskStack<D>> stacks = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) stacks.add(TaskStack.single(tasks.get(i), firstIndex + i));
+        return stacks;
+    }
+
+    /** The most tasks a stack of an {@code n}-task meta-batch holds ({@link LearnerConfig#stackSize}, resolved). */
+    int stackSize(int n) {
+        int configured = learner.config.stackSize();
+        if (configured == LearnerConfig.AUTO_STACK) return store.backend().hostResident() ? Math.min(n, LearnerConfig.HOST_STACK) : n;
+        return Math.min(n, configured);
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Tasks that go through one contribution together ({@link MetaLearner#contribution}): positions
  * {@code indices} of a meta-batch. Per-task execution runs each task as a stack of one; batched
- * execution runs the whole meta-batch as one stack.
+ * execution cuts the meta-batch into stacks of up to {@link LearnerConfig#stackSize} tasks.
  *
  * <p>The layout is the one thing that differs. A {@linkplain #stacked stacked} stack's tensors carry a
  * leading task dimension [T, …] and share kernels: its support and query sets are padded and masked
@@ -38,6 +38,23 @@ public record TaskStack<D>(List<Task<D>> tasks, int[] indices, boolean stacked) 
         int[] indices = new int[tasks.size()];
         for (int i = 0; i < indices.length; i++) indices[i] = first + i;
         return new TaskStack<>(tasks, indices, true);
+    }
+
+    /**
+     * Tasks {@code first}, {@code first + 1}, … of the meta-batch cut into as few stacks of at most
+     * {@code maxSize} tasks as there can be, in task order, their sizes within one of each other (so
+     * that parallel stacks finish together): 32 tasks at most 12 a stack are stacks of 11, 11 and 10.
+     */
+    public static <D> List<TaskStack<D>> cut(List<Task<D>> tasks, int first, int maxSize) {
+        if (maxSize < 1) throw new IllegalArgumentException("task stack: a stack holds at least one task, got " + maxSize);
+        int n = tasks.size(), count = (n + maxSize - 1) / maxSize;
+        List<TaskStack<D>> stacks = new ArrayList<>(count);
+        for (int k = 0, from = 0; k < count; k++) {
+            int to = from + n / count + (k < n % count ? 1 : 0);
+            stacks.add(stack(tasks.subList(from, to), first + from));
+            from = to;
+        }
+        return stacks;
     }
 
     /** The meta-batch index of each task (a copy). */

@@ -62,6 +62,24 @@ class OptionHygieneTest extends CapturedCli {
     }
 
     @Test
+    void stackSizeIsAutomaticUnlessAskedReachesTheLearnerAndIsChecked() {
+        assertEquals(LearnerConfig.AUTO_STACK, RecConfig.defaults().stackSize());
+        RecOptions o = new RecOptions();
+        o.preset = "default";
+        assertEquals(LearnerConfig.AUTO_STACK, o.config(null).learnerConfig().stackSize());
+        o.stackSize = 4;
+        assertEquals(4, o.config(null).stackSize());
+        assertEquals(4, o.config(null).learnerConfig().stackSize(), "the learner gets it");
+        o.stackSize = -1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> o.config(null));
+        assertTrue(e.getMessage().startsWith("--stack-size: ") && e.getMessage().contains("-1"), e.getMessage());
+        assertEquals(2, run("train", "--data", "nowhere", "--stack-size", "-3"));
+        assertTrue(err.toString().contains("--stack-size: must be in 0..") && err.toString().lines().count() == 1, err.toString());
+        assertEquals(0, run("train", "--help"));
+        assertTrue(out.toString().replaceAll("\\s+", " ").contains("--stack-size=N with batched execution"), out.toString());
+    }
+
+    @Test
     void sinusoidTakesTheSameSpellingsAsTrain() {
         for (String mode : new String[] {"per-task", "PER_TASK", "batched"}) {
             assertEquals(0, run("sinusoid", "--algo", "fomaml", "--iterations", "1", "--test-tasks", "2", "--meta-batch", "2", "--quiet",

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,58 @@ class LearnerBehaviourTest {
             double e = relativeError(stacked.grads().get(n).toArray(), perTask.grads().get(n).toArray());
             assertTrue(e < 2e-4, kind + ": stacked vs per-task meta-gradient of " + n + ": relative error " + e);
         }
+    }
+
+    /**
+     * A meta-batch cut into several stacks (which run in parallel) gives one stack's meta-gradient to
+     * rounding: every task keeps its meta-batch index (LEO's noise is keyed by it, so a wrong index
+     * shows as a large difference, not rounding) and the stacks' sums add up to the whole.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"PRETRAINED"}, mode = EnumSource.Mode.EXCLUDE)
+    void anyStackSizeGivesTheOneStackMetaGradient(Kind kind) {
+        List<Task<Batch>> tasks = Fixtures.raggedTasks(7, 8);
+        var whole = learner(kind, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(7)).metaGradient(tasks);
+        for (int size : new int[] {1, 3}) {
+            var cut = learner(kind, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(size)).metaGradient(tasks);
+            assertEquals(whole.result().loss(), cut.result().loss(), 1e-5 * Math.max(1, Math.abs(whole.result().loss())), kind + ", stacks of " + size + ": loss");
+            for (String n : whole.grads().names()) {
+                double e = relativeError(cut.grads().get(n).toArray(), whole.grads().get(n).toArray());
+                assertTrue(e < 2e-4, kind + ", stacks of " + size + " vs one stack: meta-gradient of " + n + ": relative error " + e);
+            }
+        }
+    }
+
+    @Test
+    void aMetaBatchIsCutIntoStacksOfEvenSizeInTaskOrder() {
+        List<Task<Batch>> tasks = Fixtures.tasks(32, 3);
+        List<TaskStack<Batch>> stacks = TaskStack.cut(tasks, 5, 12);
+        assertEquals(List.of(11, 11, 10), stacks.stream().map(TaskStack::size).toList());
+        int next = 0;
+        for (TaskStack<Batch> s : stacks) {
+            assertTrue(s.stacked());
+            for (int i = 0; i < s.size(); i++, next++) {
+                assertSame(tasks.get(next), s.tasks().get(i));
+                assertEquals(5 + next, s.indices()[i], "meta-batch index of task " + next);
+            }
+        }
+        assertEquals(32, next);
+        assertEquals(List.of(8, 8, 8, 8), TaskStack.cut(tasks, 0, 8).stream().map(TaskStack::size).toList());
+        assertEquals(List.of(32), TaskStack.cut(tasks, 0, 100).stream().map(TaskStack::size).toList());
+        assertEquals(32, TaskStack.cut(tasks, 0, 1).size());
+        assertThrows(IllegalArgumentException.class, () -> TaskStack.cut(tasks, 0, 0));
+    }
+
+    @Test
+    void theAutomaticStackSizeOnTheCpuIsEightTasks() {
+        MetaLearner<Batch> auto = learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED));
+        assertEquals(LearnerConfig.HOST_STACK, auto.stackSize(32));
+        assertEquals(5, auto.stackSize(5), "no more than the meta-batch");
+        assertEquals(3, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(3)).stackSize(32));
+        assertEquals(32, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(64)).stackSize(32));
+        assertEquals(1, learner(Kind.MAML).stackSize(32), "per task: stacks of one");
+        var e = assertThrows(IllegalArgumentException.class, () -> LearnerConfig.defaults().withStackSize(-1));
+        assertTrue(e.getMessage().contains("stack size"), e.getMessage());
     }
 
     @Test

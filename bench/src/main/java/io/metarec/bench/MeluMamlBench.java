@@ -55,6 +55,8 @@ public class MeluMamlBench {
     @Param({"PER_TASK", "BATCHED"}) String execution;
     @Param({"cpu"}) String backend;
     @Param({"32"}) int metaBatch;
+    /** Batched execution: the most tasks a stack holds (0: LearnerConfig's automatic size, 8 on the CPU). */
+    @Param({"0"}) int stackSize;
     /** The outer optimizer: exact Adam, or lazy Adam (embedding rows untouched by the meta-batch do not step). */
     @Param({"adam"}) String optimizer;
 
@@ -69,7 +71,7 @@ public class MeluMamlBench {
         pool = MeluWorkload.pool(metaBatch, support);
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(inner).withInnerLr(5e-3f).withOuterLr(5e-5f)
                 .withOrder(order == 2 ? Order.SECOND_ORDER : Order.FIRST_ORDER).withAdaptedGroups(List.of("mlp"))
-                .withExecution(LearnerConfig.Execution.valueOf(execution));
+                .withExecution(LearnerConfig.Execution.valueOf(execution)).withStackSize(stackSize);
         maml = new Maml<>(MeluWorkload.model(), cfg, io.metarec.optim.Adam.withDefaults(cfg.outerLr(), optimizer.equals("lazy-adam")));
         step = 0;
         MeluMamlBench.CpuClock.resetPeakRss();

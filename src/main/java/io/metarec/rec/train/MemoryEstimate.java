@@ -29,7 +29,8 @@ import java.util.Locale;
  *     dense    = meta-parameters outside the embedding tables (the fast weights every inner step makes)
  *     order    = 1 for second-order learners, ⅓ for first-order ones (FOMAML, Meta-LSTM)
  *   batch      = min(meta-batch, training tasks)
- *   concurrent = batch when the tasks are stacked (--execution batched), else min(threads, batch)
+ *   concurrent = min(batch, stack · threads) when the tasks are stacked (--execution batched; stack =
+ *                the tasks a stack holds, LearnerConfig.stackSize), else min(threads, batch)
  *   partials   = 4 · dense · (log₂ batch + concurrent)   (per-task gradient sums parked in the tree)
  * </pre>
  *
@@ -86,7 +87,7 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
         double a = stacked ? TAPE_PER_VALUE_STACKED : TAPE_PER_VALUE, b = stacked ? TAPE_PER_DENSE_STACKED : TAPE_PER_DENSE;
         long tape = (long) (4.0 * order * (k + 1) * (a * rows * width + b * dense));
         int batch = Math.max(1, Math.min(c.metaBatch(), e.trainTasks().size())); // a meta-batch is at most the training tasks
-        int concurrent = stacked ? batch : Math.min(Math.max(1, threads), batch);
+        int concurrent = (int) Math.min(batch, (long) (stacked ? learner.stackSize(batch) : 1) * Math.max(1, threads));
         long partials = 4L * dense * (32 - Integer.numberOfLeadingZeros(batch) + concurrent);
         long data = PER_INTERACTION * e.data().interactions().size() + PER_ENTITY * ((long) e.data().numUsers() + e.data().numItems());
         return new MemoryEstimate(data, 4L * all * STATE_COPIES, tape, concurrent, stacked, partials, all, (int) Math.min(Integer.MAX_VALUE, rows), width);
@@ -115,7 +116,7 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
     public void check(String what, long maxHeap) {
         if (floor() <= maxHeap || !checkEnabled()) return;
         String lower = concurrent * tape + partials < data + state ? "the model's size (--embedding-dim, --hidden)"
-                : stacked ? "--meta-batch (the tasks are stacked)" : "the worker threads (METAREC_THREADS) or --hidden";
+                : stacked ? "--meta-batch or --stack-size (the tasks are stacked)" : "the worker threads (METAREC_THREADS) or --hidden";
         long gib = (bytes() + (1L << 30) - 1) >> 30;
         throw new IllegalArgumentException(String.format(Locale.ROOT,
                 "%s needs at least %s of heap (estimate %s: data %s, %,d meta-parameters with Adam's state %s, %d task%s at once × %s of autograd tape), "

@@ -33,11 +33,13 @@ import java.util.List;
  * @param resplit         deal each training user's ratings anew into support and query every epoch
  * @param outerOptimizer  exact Adam (default) or lazy Adam, which steps only the embedding rows a meta-step touched;
  *                        absent from files written before it: exact Adam, what they were trained with
+ * @param stackSize       batched execution: the most tasks a stack holds (0 = automatic; LearnerConfig.stackSize);
+ *                        absent from files written before it: 0
  */
 public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
                         float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
                         LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
-                        boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer) implements java.io.Serializable {
+                        boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer, int stackSize) implements java.io.Serializable {
 
     public static final List<String> MODELS = List.of("melu", "metric");
     /**
@@ -51,6 +53,15 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     public static final int MAX_META_BATCH = 100_000;
     /** Most hidden layers. */
     public static final int MAX_LAYERS = 16;
+
+    /** With the automatic stack size. */
+    public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
+                     float innerLr, float outerLr, int metaBatch, int epochs, int patience, double validation,
+                     LearnerConfig.Execution execution, long seed, boolean identity, boolean lslr, boolean variedSupport,
+                     boolean foldIn, boolean resplit, OuterOptimizer outerOptimizer) {
+        this(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution,
+                seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer, LearnerConfig.AUTO_STACK);
+    }
 
     /** With exact Adam as the outer optimizer. */
     public RecConfig(String model, int embeddingDim, List<Integer> hidden, Feedback feedback, String algo, int innerSteps,
@@ -93,6 +104,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
         need(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "epochs must be in 1.." + MAX_EPOCHS + ", got " + epochs);
         need(patience >= 0 && patience <= MAX_EPOCHS, "patience", "patience must be in 0.." + MAX_EPOCHS + ", got " + patience);
         need(validation >= 0 && validation < 0.5, "validation", "validation share must be in [0, 0.5), got " + validation);
+        need(stackSize >= 0 && stackSize <= MAX_META_BATCH, "stackSize", "stack size must be in 0.." + MAX_META_BATCH + " (0 = automatic), got " + stackSize);
         if (outerOptimizer == null) outerOptimizer = OuterOptimizer.ADAM; // a file from before the field: trained with exact Adam
     }
 
@@ -117,7 +129,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     }
 
     public RecConfig withOuterOptimizer(OuterOptimizer o) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, o);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, o, stackSize);
     }
 
     /** This project's defaults (see docs/models.md, "Learners": sizes from the synthetic data, the rest from ML-100K). */
@@ -140,19 +152,19 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     }
 
     public RecConfig withAlgo(String a) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
+        return new RecConfig(model, embeddingDim, hidden, feedback, a, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer, stackSize);
     }
 
     public RecConfig withModel(String m) {
-        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
+        return new RecConfig(m, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer, stackSize);
     }
 
     public RecConfig withEpochs(int e) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, e, patience, validation, execution, seed, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer, stackSize);
     }
 
     public RecConfig withSeed(long s) {
-        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer);
+        return new RecConfig(model, embeddingDim, hidden, feedback, algo, innerSteps, innerLr, outerLr, metaBatch, epochs, patience, validation, execution, s, identity, lslr, variedSupport, foldIn, resplit, outerOptimizer, stackSize);
     }
 
     /**
@@ -173,7 +185,7 @@ public record RecConfig(String model, int embeddingDim, List<Integer> hidden, Fe
     /** The learner configuration (the adapted groups follow from the model). */
     public LearnerConfig learnerConfig() {
         // Meta-LSTM ignores second derivatives through the gradient, as Ravi & Larochelle do.
-        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), kind().order(), 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed, outerOptimizer);
+        return new LearnerConfig(innerSteps, innerLr, adaptedGroups(), kind().order(), 0f, 0f, execution, LearnerConfig.NonFinitePolicy.FAIL, outerLr, seed, outerOptimizer, stackSize);
     }
 
     /**

@@ -43,17 +43,20 @@ class MemoryEstimateTest {
     }
 
     @Test
-    void perTaskTheThreadsAreAtOnceStackedTheWholeMetaBatch() {
+    void perTaskTheThreadsAreAtOnceStackedAStackPerThread() {
         var perTask = LearnerConfig.Execution.PER_TASK;
         MemoryEstimate two = estimate(config("maml", List.of(16), 2, 16, perTask), 2);
         assertEquals(2, two.concurrent());
         assertEquals(8, estimate(config("maml", List.of(16), 2, 16, perTask), 8).concurrent());
         assertEquals(4, estimate(config("maml", List.of(16), 2, 4, perTask), 8).concurrent(), "no more than the meta-batch");
+        // Stacked on the CPU: stacks of 8 tasks (LearnerConfig.HOST_STACK), one per worker at a time.
         MemoryEstimate stacked = estimate(config("maml", List.of(16), 2, 16, LearnerConfig.Execution.BATCHED), 2);
         assertEquals(16, stacked.concurrent());
         assertTrue(stacked.bytes() > two.bytes(), stacked.describe() + " vs " + two.describe());
+        assertEquals(8, estimate(config("maml", List.of(16), 2, 100_000, LearnerConfig.Execution.BATCHED), 1).concurrent(),
+                "one stack at a time on one worker");
         int tasks = e.trainTasks().size();
-        assertEquals(tasks, estimate(config("maml", List.of(16), 2, 100_000, LearnerConfig.Execution.BATCHED), 2).concurrent(),
+        assertEquals(tasks, estimate(config("maml", List.of(16), 2, 100_000, LearnerConfig.Execution.BATCHED), 100_000).concurrent(),
                 "a meta-batch is at most the training tasks");
     }
 

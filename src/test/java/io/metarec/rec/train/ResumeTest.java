@@ -233,6 +233,23 @@ class ResumeTest {
     }
 
     @Test
+    void aCheckpointFromBeforeTheStackSizeOptionContinuesWithTheAutomaticSize() throws com.fasterxml.jackson.core.JsonProcessingException {
+        RecConfig c = config("maml", 3e-3f, 4, 0, false);
+        Checkpoint.Fingerprint now = fingerprint(c);
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) now.config().deepCopy();
+        assertNotNull(old.remove("stackSize"), "the field is written");
+        // as a model file's header is read (SavedModel): the field's absence means the automatic size
+        assertEquals(c, new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(old, RecConfig.class));
+        assertEquals(io.metarec.meta.LearnerConfig.AUTO_STACK, c.stackSize());
+        Checkpoint.Fingerprint before = new Checkpoint.Fingerprint(Checkpoint.Fingerprint.withAbsentDefaults(old), now.data(), now.split(), now.backend());
+        assertNull(before.difference(now), "a checkpoint without the field ran with the automatic stack size");
+        RecConfig four = new RecConfig(c.model(), c.embeddingDim(), c.hidden(), c.feedback(), c.algo(), c.innerSteps(), c.innerLr(), c.outerLr(),
+                c.metaBatch(), c.epochs(), c.patience(), c.validation(), c.execution(), c.seed(), c.identity(), c.lslr(), c.variedSupport(),
+                c.foldIn(), c.resplit(), c.outerOptimizer(), 4);
+        assertEquals("config field stackSize = 0 (now 4)", before.difference(fingerprint(four)));
+    }
+
+    @Test
     void theFingerprintNamesWhatDiffers() {
         RecConfig c = config("maml", 3e-3f, 4, 0, false);
         Checkpoint.Fingerprint fp = fingerprint(c);
