@@ -185,6 +185,36 @@ public interface Backend {
     }
 
     /**
+     * The same step where the caller may give up the moments: with {@code reuseMoments} a backend
+     * may write the new moments over {@code m} and {@code v} (the result then holds those very
+     * buffers; the CPU backends do, sparing two fresh tensors of the parameter's size a step, whose
+     * zeroing the allocating thread does alone). The parameters always come in a fresh buffer: the
+     * old ones may still be read (snapshots). Default: fresh buffers, as {@link #adamStep(Buffer,
+     * Buffer, Buffer, Buffer, Fused.AdamCoefficients)}.
+     */
+    default Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuseMoments, Fused.AdamCoefficients c) {
+        return adamStep(param, grad, m, v, c);
+    }
+
+    /**
+     * The exact Adam step of a [n / cols, cols] table whose gradient is row-sparse (an embedding
+     * table's, {@code io.metarec.autograd.RowSparse}): row rows[j] has row j of {@code block}
+     * ([rows.length, cols], rows distinct), every other row a zero gradient, and every row steps.
+     * Bitwise {@link #adamStep(Buffer, Buffer, Buffer, Buffer, boolean, Fused.AdamCoefficients)} on
+     * the densified gradient. Default: densifies ({@link #withRows} over zeros), then that step; the
+     * CPU backends read the block where it has rows and zeros elsewhere instead (no dense gradient
+     * to allocate, zero and fill: with MeLU's tables that cost more than the step itself).
+     */
+    default Fused.AdamResult adamStepRows(Buffer param, int cols, Indices rows, Buffer block, Buffer m, Buffer v, boolean reuseMoments,
+                                          Fused.AdamCoefficients c) {
+        Buffer zeros = zeros(param.length()), grad = withRows(zeros, cols, rows, block);
+        release(zeros);
+        Fused.AdamResult r = adamStep(param, grad, m, v, reuseMoments, c);
+        release(grad);
+        return r;
+    }
+
+    /**
      * out = base, a [n, cols] table, with row rows[r] replaced by row r of {@code block} ([rows.length,
      * cols], rows distinct): exact copies, the write-back of a lazy optimizer step. A fresh buffer,
      * unscoped like the fused updates' results. Default: a copy, then one row copy per row (cheap

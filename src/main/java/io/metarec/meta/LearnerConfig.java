@@ -33,9 +33,9 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
      * as one stack on a device. On the CPU a stack's kernels are already large at 8 tasks (its
      * products fold the tasks' rows), and several stacks keep every worker busy from start to end,
      * where one stack can use a second thread only inside its larger kernels: stacks of 8 ran MeLU's
-     * (20, 1) and (100, 1) meta-steps 1.3–1.4× faster on two threads than one stack of 32, level on
-     * one thread (JMH, docs/benchmarks.md), and they hold a quarter of the graph at a time on one
-     * thread. A device wants the fewest, largest kernels.
+     * (20, 1) and (100, 1) meta-steps 1.31× and 1.27× faster on two threads than one stack of 32,
+     * level on one thread (JMH, three interleaved pairs, docs/benchmarks.md), and they hold a quarter
+     * of the graph at a time on one thread. A device wants the fewest, largest kernels.
      */
     public static final int AUTO_STACK = 0;
 

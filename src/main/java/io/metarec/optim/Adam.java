@@ -12,7 +12,9 @@ import io.metarec.nn.Params;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Adam (Kingma &amp; Ba 2015), as PyTorch's: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
@@ -31,6 +33,13 @@ public final class Adam implements Optimizer {
     private final float lr, beta1, beta2, eps, weightDecay;
     private final boolean lazy;
     private final Map<String, Tensor> m = new HashMap<>(), v = new HashMap<>();
+    /**
+     * Parameters whose moments someone else may hold: handed out by {@link #state} or taken in by
+     * {@link #restore}. Their next step leaves them intact (fresh moments); every other step lets the
+     * backend write the moments in place ({@link Backend#adamStep(Buffer, Buffer, Buffer, Buffer, boolean,
+     * Fused.AdamCoefficients) reuseMoments}), so a state once read never changes.
+     */
+    private final Set<String> shared = new HashSet<>();
     private int t;
 
     public Adam(float lr, float beta1, float beta2, float eps, float weightDecay) {
@@ -73,6 +82,7 @@ public final class Adam implements Optimizer {
             tensors.put("m." + name, m.get(name));
             tensors.put("v." + name, v.get(name));
         }
+        shared.addAll(m.keySet());
         return new State(KIND, t, Params.of(tensors));
     }
 
@@ -93,6 +103,8 @@ public final class Adam implements Optimizer {
         v.clear();
         m.putAll(nm);
         v.putAll(nv);
+        shared.clear();
+        shared.addAll(nm.keySet());
         t = (int) s.steps();
     }
 
@@ -109,9 +121,8 @@ public final class Adam implements Optimizer {
         }
     }
 
-    /** Exact: row-sparse gradients densified. Lazy: their touched rows step alone. */
+    /** Exact: every row steps, a row-sparse gradient zero outside its rows ({@link Backend#adamStepRows}). Lazy: the touched rows step alone. */
     @Override public synchronized Params step(Params params, Map<String, Gradient> grads) {
-        if (!lazy) return Optimizer.super.step(params, grads);
         t++;
         Fused.AdamCoefficients c = Fused.AdamCoefficients.of(lr, beta1, beta2, eps, weightDecay, t);
         try (var off = GradMode.disabled()) {
@@ -121,7 +132,8 @@ public final class Adam implements Optimizer {
                 if (!Arrays.equals(p.shape(), g.shape()))
                     throw new IllegalArgumentException("Adam: gradient of '" + name + "' has shape " + Arrays.toString(g.shape())
                             + ", the parameter " + p.shapeString());
-                return g instanceof RowSparse s ? rows(name, p, s, c) : dense(name, p, g.toDense().detach(), c);
+                if (!(g instanceof RowSparse s)) return dense(name, p, g.toDense().detach(), c);
+                return lazy ? rows(name, p, s, c) : exactRows(name, p, s, c);
             });
         }
     }
@@ -129,14 +141,31 @@ public final class Adam implements Optimizer {
     private Tensor dense(String name, Tensor p, Tensor g, Fused.AdamCoefficients c) {
         Backend be = p.backend();
         Tensor mi = m.get(name), vi = v.get(name);
-        Fused.AdamResult r = be.adamStep(p.buffer(), g.buffer(), mi == null ? null : mi.buffer(), vi == null ? null : vi.buffer(), c);
-        if (mi != null) { // the moments are this optimizer's own: free the old ones now
+        boolean own = !shared.remove(name);
+        Fused.AdamResult r = be.adamStep(p.buffer(), g.buffer(), mi == null ? null : mi.buffer(), vi == null ? null : vi.buffer(), own, c);
+        return adopt(name, p, mi, vi, r);
+    }
+
+    /** Keeps a step's moments (freeing the old ones where the new ones are elsewhere) and returns its parameters. */
+    private Tensor adopt(String name, Tensor p, Tensor mi, Tensor vi, Fused.AdamResult r) {
+        Backend be = p.backend();
+        if (mi != null && r.m() != mi.buffer()) { // a state handed out is a host copy on a device: nothing reads these
             be.release(mi.buffer());
             be.release(vi.buffer());
         }
         m.put(name, Tensor.wrap(be, r.m(), p.shape()));
         v.put(name, Tensor.wrap(be, r.v(), p.shape()));
         return Tensor.wrap(be, r.param(), p.shape());
+    }
+
+    /** The exact step of a row-sparse gradient: bitwise {@link #dense} of its densified form. */
+    private Tensor exactRows(String name, Tensor p, RowSparse g, Fused.AdamCoefficients c) {
+        Backend be = p.backend();
+        Tensor mi = m.get(name), vi = v.get(name);
+        boolean own = !shared.remove(name);
+        Fused.AdamResult r = be.adamStepRows(p.buffer(), p.dim(1), g.rowIds(), g.block().buffer(), mi == null ? null : mi.buffer(),
+                vi == null ? null : vi.buffer(), own, c);
+        return adopt(name, p, mi, vi, r);
     }
 
     /** The lazy step: the touched rows gathered, stepped by the same kernel, written back into copies ({@link Backend#withRows}). */
@@ -149,12 +178,13 @@ public final class Adam implements Optimizer {
         Buffer pr = gather(be, p.buffer(), cols, ids), mr = mi == null ? null : gather(be, mi.buffer(), cols, ids);
         Buffer vr = vi == null ? null : gather(be, vi.buffer(), cols, ids);
         // Never stepped: zero moments, and the rows take the first step's form (m = (1−β₁)g), as the exact step would.
-        Fused.AdamResult r = be.adamStep(pr, g.block().buffer(), mr, vr, c);
+        Fused.AdamResult r = be.adamStep(pr, g.block().buffer(), mr, vr, true, c); // mr, vr: this step's own gathered copies
         Buffer zeros = mi == null ? be.zeros(rows * cols) : null;
         Buffer np = be.withRows(p.buffer(), cols, ids, r.param());
         Buffer nm = be.withRows(mi == null ? zeros : mi.buffer(), cols, ids, r.m());
         Buffer nv = be.withRows(vi == null ? zeros : vi.buffer(), cols, ids, r.v());
-        for (Buffer b : new Buffer[] {pr, mr, vr, r.param(), r.m(), r.v(), zeros}) if (b != null) be.release(b);
+        Set<Buffer> done = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()); // r.m() may be mr itself
+        for (Buffer b : new Buffer[] {pr, mr, vr, r.param(), r.m(), r.v(), zeros}) if (b != null && done.add(b)) be.release(b);
         if (mi != null) {
             be.release(mi.buffer());
             be.release(vi.buffer());

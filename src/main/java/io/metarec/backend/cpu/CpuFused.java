@@ -18,18 +18,79 @@ final class CpuFused {
         return scale == 1f && shift == 0f ? x : Math.fma(scale, x, shift);
     }
 
-    static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, Fused.AdamCoefficients c) {
+    /** With {@code reuse}, the new moments overwrite {@code m} and {@code v} (each element is read before it is written). */
+    static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuse, Fused.AdamCoefficients c) {
         float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
         int n = p.length;
-        float[] po = new float[n], mo = new float[n], vo = new float[n];
+        boolean into = reuse && ms != null;
+        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
         adam(p, g, ms, vs, po, mo, vo, 0, n, c);
-        return new Fused.AdamResult(new HeapBuffer(po), new HeapBuffer(mo), new HeapBuffer(vo));
+        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+    }
+
+    /**
+     * The same step for a [rows, cols] parameter whose gradient is row-sparse: row ids[j] has row j
+     * of {@code block}, every other row a zero gradient (it still steps). Bitwise the step on the
+     * densified gradient, without building it.
+     */
+    static Fused.AdamResult adamRows(Buffer param, int cols, io.metarec.backend.Indices ids, Buffer block, Buffer m, Buffer v,
+                                     boolean reuse, Fused.AdamCoefficients c) {
+        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
+        int n = p.length;
+        int[] from = rowMap(n, cols, ids);
+        boolean into = reuse && ms != null;
+        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
+        rowSegments(cols, from, b, 0, n, (lo, hi, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, lo, hi, c));
+        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+    }
+
+    /** Elements [lo, hi) whose gradient is {@code g[i + shift]}. */
+    interface Segment {
+        void run(int lo, int hi, float[] g, int shift);
+    }
+
+    /** Zeros: the gradient of untouched rows, read in runs of at most this length. */
+    private static final float[] ZERO = new float[1 << 12];
+
+    /** For each row of an n-element, {@code cols}-wide table: the index of its gradient row in the block, or −1 (later ids win, as a densify's writes). */
+    static int[] rowMap(int n, int cols, io.metarec.backend.Indices ids) {
+        int rows = cols == 0 ? 0 : n / cols;
+        if (rows * cols != n) throw new IllegalArgumentException("adamStepRows: " + n + " elements are not rows of " + cols);
+        int[] from = new int[rows];
+        java.util.Arrays.fill(from, -1);
+        for (int j = 0; j < ids.length(); j++) from[ids.get(j)] = j;
+        return from;
+    }
+
+    /**
+     * Cuts elements [lo, hi) into segments of one gradient source: a touched row's part (its block
+     * row), or a run of untouched rows (zeros, at most {@link #ZERO}'s length).
+     */
+    static void rowSegments(int cols, int[] from, float[] block, int lo, int hi, Segment s) {
+        int i = lo;
+        while (i < hi) {
+            int r = i / cols, end = Math.min(hi, (r + 1) * cols);
+            if (from[r] >= 0) {
+                s.run(i, end, block, from[r] * cols - r * cols);
+            } else {
+                while (end < hi && from[end / cols] < 0 && end + cols - i <= ZERO.length) end = Math.min(hi, end + cols);
+                end = Math.min(end, i + ZERO.length);
+                s.run(i, end, ZERO, -i);
+            }
+            i = end;
+        }
     }
 
     /** Adam on elements [from, to); {@code ms} and {@code vs} null on the first step. */
     static void adam(float[] p, float[] g, float[] ms, float[] vs, float[] po, float[] mo, float[] vo, int from, int to, Fused.AdamCoefficients c) {
+        adam(p, g, 0, ms, vs, po, mo, vo, from, to, c);
+    }
+
+    /** The same where element i's gradient is {@code g[i + gShift]}. */
+    static void adam(float[] p, float[] g, int gShift, float[] ms, float[] vs, float[] po, float[] mo, float[] vo, int from, int to,
+                     Fused.AdamCoefficients c) {
         for (int i = from; i < to; i++) {
-            float gi = g[i];
+            float gi = g[i + gShift];
             if (c.weightDecay() > 0) gi = gi + affine(p[i], c.weightDecay(), 0f);
             float gm = affine(gi, c.oneMinusBeta1(), 0f), gv = affine(gi * gi, c.oneMinusBeta2(), 0f);
             float mi = ms == null ? gm : affine(ms[i], c.beta1(), 0f) + gm;

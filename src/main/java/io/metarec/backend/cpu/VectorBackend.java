@@ -249,7 +249,17 @@ public final class VectorBackend extends ScalarBackend {
 
     @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
                                                                io.metarec.backend.Fused.AdamCoefficients c) {
-        return VectorFused.adam(param, grad, m, v, c);
+        return VectorFused.adam(param, grad, m, v, false, c);
+    }
+
+    @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuseMoments,
+                                                               io.metarec.backend.Fused.AdamCoefficients c) {
+        return VectorFused.adam(param, grad, m, v, reuseMoments, c);
+    }
+
+    @Override public io.metarec.backend.Fused.AdamResult adamStepRows(Buffer param, int cols, Indices rows, Buffer block, Buffer m, Buffer v,
+                                                                   boolean reuseMoments, io.metarec.backend.Fused.AdamCoefficients c) {
+        return VectorFused.adamRows(param, cols, rows, block, m, v, reuseMoments, c);
     }
 
     @Override public io.metarec.backend.Fused.SgdResult sgdStep(Buffer param, Buffer grad, Buffer momentum,

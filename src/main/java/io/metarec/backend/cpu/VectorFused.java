@@ -18,12 +18,14 @@ final class VectorFused {
 
     private VectorFused() {}
 
-    static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, Fused.AdamCoefficients c) {
+    /** With {@code reuse}, the new moments overwrite {@code m} and {@code v} (each lane is read before it is written). */
+    static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuse, Fused.AdamCoefficients c) {
         float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
         int n = p.length;
-        float[] po = new float[n], mo = new float[n], vo = new float[n];
+        boolean into = reuse && ms != null;
+        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
         split(n, (from, to) -> adam(p, g, ms, vs, po, mo, vo, from, to, c));
-        return new Fused.AdamResult(new HeapBuffer(po), new HeapBuffer(mo), new HeapBuffer(vo));
+        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
     }
 
     static Fused.SgdResult sgd(Buffer param, Buffer grad, Buffer buffer, Fused.SgdCoefficients c) {
@@ -54,7 +56,25 @@ final class VectorFused {
         return scale == 1f;
     }
 
+    /** {@link CpuFused#adamRows}'s step, split over the pool like {@link #adam}: each part walks its rows' segments. */
+    static Fused.AdamResult adamRows(Buffer param, int cols, io.metarec.backend.Indices ids, Buffer block, Buffer m, Buffer v,
+                                     boolean reuse, Fused.AdamCoefficients c) {
+        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
+        int n = p.length;
+        int[] from = CpuFused.rowMap(n, cols, ids);
+        boolean into = reuse && ms != null;
+        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
+        split(n, (lo, hi) -> CpuFused.rowSegments(cols, from, b, lo, hi, (a, z, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, a, z, c)));
+        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+    }
+
     private static void adam(float[] p, float[] g, float[] ms, float[] vs, float[] po, float[] mo, float[] vo, int from, int to, Fused.AdamCoefficients c) {
+        adam(p, g, 0, ms, vs, po, mo, vo, from, to, c);
+    }
+
+    /** Element i's gradient is {@code g[i + gShift]}. */
+    private static void adam(float[] p, float[] g, int gShift, float[] ms, float[] vs, float[] po, float[] mo, float[] vo, int from, int to,
+                             Fused.AdamCoefficients c) {
         boolean decay = c.weightDecay() > 0, first = ms == null;
         float wd = c.weightDecay(), omb1 = c.oneMinusBeta1(), omb2 = c.oneMinusBeta2(), b1 = c.beta1(), b2 = c.beta2();
         float invBias2 = c.invBias2(), eps = c.eps(), stepSize = c.stepSize();
@@ -62,7 +82,7 @@ final class VectorFused {
         boolean biasId = identity(invBias2), epsId = eps == 0f, stepId = identity(stepSize);
         int i = from, bound = from + S.loopBound(to - from);
         for (; i < bound; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g, i), pi = FloatVector.fromArray(S, p, i);
+            FloatVector gi = FloatVector.fromArray(S, g, i + gShift), pi = FloatVector.fromArray(S, p, i);
             if (decay) gi = gi.add(affine(pi, wd, wdId));
             FloatVector gm = affine(gi, omb1, omb1Id), gv = affine(gi.mul(gi), omb2, omb2Id);
             FloatVector mi = first ? gm : affine(FloatVector.fromArray(S, ms, i), b1, b1Id).add(gm);
@@ -73,7 +93,7 @@ final class VectorFused {
             mi.intoArray(mo, i);
             vi.intoArray(vo, i);
         }
-        CpuFused.adam(p, g, ms, vs, po, mo, vo, i, to, c);
+        CpuFused.adam(p, g, gShift, ms, vs, po, mo, vo, i, to, c);
     }
 
     private static void sgd(float[] p, float[] g, float[] b, float[] po, float[] bo, int from, int to, Fused.SgdCoefficients c) {
