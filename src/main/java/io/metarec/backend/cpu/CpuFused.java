@@ -20,11 +20,25 @@ final class CpuFused {
 
     /** With {@code reuse}, the new moments overwrite {@code m} and {@code v} (each element is read before it is written). */
     static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuse, Fused.AdamCoefficients c) {
-        float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
-        int n = p.length;
+        float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad);
+        return adamArrays(m, v, p.length, reuse, (ms, vs, po, mo, vo) -> adam(p, g, ms, vs, po, mo, vo, 0, p.length, c));
+    }
+
+    /** One Adam step's arrays: the old moments (null on the first step) and where the new parameters and moments go. */
+    interface AdamKernel {
+        void run(float[] ms, float[] vs, float[] po, float[] mo, float[] vo);
+    }
+
+    /**
+     * Runs {@code kernel} into fresh parameters and, with {@code reuse} (and moments to reuse), over
+     * {@code m} and {@code v} themselves, else into fresh moments: the one place both CPU backends'
+     * Adam steps allocate their results.
+     */
+    static Fused.AdamResult adamArrays(Buffer m, Buffer v, int n, boolean reuse, AdamKernel kernel) {
+        float[] ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
         boolean into = reuse && ms != null;
         float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
-        adam(p, g, ms, vs, po, mo, vo, 0, n, c);
+        kernel.run(ms, vs, po, mo, vo);
         return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
     }
 
@@ -35,13 +49,11 @@ final class CpuFused {
      */
     static Fused.AdamResult adamRows(Buffer param, int cols, io.metarec.backend.Indices ids, Buffer block, Buffer m, Buffer v,
                                      boolean reuse, Fused.AdamCoefficients c) {
-        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
+        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block);
         int n = p.length;
         int[] from = rowMap(n, cols, ids);
-        boolean into = reuse && ms != null;
-        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
-        rowSegments(cols, from, b, 0, n, (lo, hi, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, lo, hi, c));
-        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+        return adamArrays(m, v, n, reuse, (ms, vs, po, mo, vo) ->
+                rowSegments(cols, from, b, 0, n, (lo, hi, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, lo, hi, c)));
     }
 
     /** Elements [lo, hi) whose gradient is {@code g[i + shift]}. */

@@ -20,12 +20,9 @@ final class VectorFused {
 
     /** With {@code reuse}, the new moments overwrite {@code m} and {@code v} (each lane is read before it is written). */
     static Fused.AdamResult adam(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuse, Fused.AdamCoefficients c) {
-        float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
+        float[] p = HeapBuffer.of(param), g = HeapBuffer.of(grad);
         int n = p.length;
-        boolean into = reuse && ms != null;
-        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
-        split(n, (from, to) -> adam(p, g, ms, vs, po, mo, vo, from, to, c));
-        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+        return CpuFused.adamArrays(m, v, n, reuse, (ms, vs, po, mo, vo) -> split(n, (from, to) -> adam(p, g, ms, vs, po, mo, vo, from, to, c)));
     }
 
     static Fused.SgdResult sgd(Buffer param, Buffer grad, Buffer buffer, Fused.SgdCoefficients c) {
@@ -59,13 +56,11 @@ final class VectorFused {
     /** {@link CpuFused#adamRows}'s step, split over the pool like {@link #adam}: each part walks its rows' segments. */
     static Fused.AdamResult adamRows(Buffer param, int cols, io.metarec.backend.Indices ids, Buffer block, Buffer m, Buffer v,
                                      boolean reuse, Fused.AdamCoefficients c) {
-        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block), ms = m == null ? null : HeapBuffer.of(m), vs = v == null ? null : HeapBuffer.of(v);
+        float[] p = HeapBuffer.of(param), b = HeapBuffer.of(block);
         int n = p.length;
         int[] from = CpuFused.rowMap(n, cols, ids);
-        boolean into = reuse && ms != null;
-        float[] po = new float[n], mo = into ? ms : new float[n], vo = into ? vs : new float[n];
-        split(n, (lo, hi) -> CpuFused.rowSegments(cols, from, b, lo, hi, (a, z, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, a, z, c)));
-        return new Fused.AdamResult(new HeapBuffer(po), into ? m : new HeapBuffer(mo), into ? v : new HeapBuffer(vo));
+        return CpuFused.adamArrays(m, v, n, reuse, (ms, vs, po, mo, vo) ->
+                split(n, (lo, hi) -> CpuFused.rowSegments(cols, from, b, lo, hi, (a, z, g, shift) -> adam(p, g, shift, ms, vs, po, mo, vo, a, z, c))));
     }
 
     private static void adam(float[] p, float[] g, float[] ms, float[] vs, float[] po, float[] mo, float[] vo, int from, int to, Fused.AdamCoefficients c) {
