@@ -179,7 +179,7 @@ public class ScalarBackend implements Backend {
 
     @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
                                                                io.metarec.backend.Fused.AdamCoefficients c) {
-        return CpuFused.adam(param, grad, m, v, false, c);
+        return adamStep(param, grad, m, v, false, c); // fresh moments (VectorBackend's override too)
     }
 
     @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuseMoments,

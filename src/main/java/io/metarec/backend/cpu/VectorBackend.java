@@ -247,11 +247,6 @@ public final class VectorBackend extends ScalarBackend {
 
     // ---- fused optimizer steps (vector lanes, bitwise the scalar formula; split over the pool) ---------
 
-    @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v,
-                                                               io.metarec.backend.Fused.AdamCoefficients c) {
-        return VectorFused.adam(param, grad, m, v, false, c);
-    }
-
     @Override public io.metarec.backend.Fused.AdamResult adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, boolean reuseMoments,
                                                                io.metarec.backend.Fused.AdamCoefficients c) {
         return VectorFused.adam(param, grad, m, v, reuseMoments, c);

@@ -450,24 +450,28 @@ abstract class CudaParityContract {
         CudaBackend be = cuda();
         int rows = 37, cols = 5;
         io.metarec.backend.Indices ids = io.metarec.backend.Indices.wrap(new int[] {3, 0, 36, 17});
-        float[] cp = data(rows * cols, 3, false), gp = cp, cm = null, cv = null;
-        Buffer gm = null, gv = null;
+        AdamChain s = AdamChain.start(data(rows * cols, 3, false));
         for (int step = 1; step <= 3; step++) {
             float[] block = data(ids.length() * cols, 5L + step, false);
             Fused.AdamCoefficients c = Fused.AdamCoefficients.of(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
-            Fused.AdamResult want = cpu.adamStepRows(cpu.upload(cp), cols, ids, cpu.upload(block), cm == null ? null : cpu.upload(cm),
-                    cv == null ? null : cpu.upload(cv), false, c);
-            Fused.AdamResult got = be.adamStepRows(be.upload(gp), cols, ids, be.upload(block), gm, gv, true, c);
-            String what = "row-sparse adam step " + step;
+            Fused.AdamResult want = cpu.adamStepRows(cpu.upload(s.cp()), cols, ids, cpu.upload(block), s.cm() == null ? null : cpu.upload(s.cm()),
+                    s.cv() == null ? null : cpu.upload(s.cv()), false, c);
+            s = s.next("row-sparse adam step " + step, cpu, be, want, be.adamStepRows(be.upload(s.gp()), cols, ids, be.upload(block), s.gm(), s.gv(), true, c));
+        }
+    }
+
+    /** An Adam step chain on both sides: the CPU's parameters and moments (host arrays), the device's (its parameters as host arrays, its moments in place). */
+    record AdamChain(float[] cp, float[] cm, float[] cv, float[] gp, Buffer gm, Buffer gv) {
+        static AdamChain start(float[] p) {
+            return new AdamChain(p, null, null, p, null, null);
+        }
+
+        /** Asserts the device's step gave the CPU's bits, and carries both on. */
+        AdamChain next(String what, ScalarBackend cpu, CudaBackend be, Fused.AdamResult want, Fused.AdamResult got) {
             assertBitwise(what + " param", cpu.download(want.param()), be.download(got.param()));
             assertBitwise(what + " m", cpu.download(want.m()), be.download(got.m()));
             assertBitwise(what + " v", cpu.download(want.v()), be.download(got.v()));
-            cp = cpu.download(want.param());
-            cm = cpu.download(want.m());
-            cv = cpu.download(want.v());
-            gp = be.download(got.param());
-            gm = got.m();
-            gv = got.v();
+            return new AdamChain(cpu.download(want.param()), cpu.download(want.m()), cpu.download(want.v()), be.download(got.param()), got.m(), got.v());
         }
     }
 
@@ -477,24 +481,14 @@ abstract class CudaParityContract {
             float[] p = data(n, 1, false);
             for (float wd : new float[] {0f, 0.01f}) {
                 for (float beta1 : new float[] {0.9f, 0f}) {
-                    float[] cm = null, cv = null, gp = p, cp = p;
-                    Buffer gm = null, gv = null;
+                    AdamChain s = AdamChain.start(p);
                     for (int step = 1; step <= 3; step++) {
                         float[] grad = data(n, step * 7L + n, false);
                         Fused.AdamCoefficients c = Fused.AdamCoefficients.of(1e-3f, beta1, 0.999f, 1e-8f, wd, step);
-                        Fused.AdamResult want = Fused.adamByPrimitives(cpu, cpu.upload(cp), cpu.upload(grad),
-                                cm == null ? null : cpu.upload(cm), cv == null ? null : cpu.upload(cv), c);
-                        Fused.AdamResult got = be.adamStep(be.upload(gp), be.upload(grad), gm, gv, c);
-                        String what = "adam n=" + n + " wd=" + wd + " beta1=" + beta1 + " step " + step;
-                        assertBitwise(what + " param", cpu.download(want.param()), be.download(got.param()));
-                        assertBitwise(what + " m", cpu.download(want.m()), be.download(got.m()));
-                        assertBitwise(what + " v", cpu.download(want.v()), be.download(got.v()));
-                        cp = cpu.download(want.param());
-                        cm = cpu.download(want.m());
-                        cv = cpu.download(want.v());
-                        gp = be.download(got.param());
-                        gm = got.m();
-                        gv = got.v();
+                        Fused.AdamResult want = Fused.adamByPrimitives(cpu, cpu.upload(s.cp()), cpu.upload(grad),
+                                s.cm() == null ? null : cpu.upload(s.cm()), s.cv() == null ? null : cpu.upload(s.cv()), c);
+                        s = s.next("adam n=" + n + " wd=" + wd + " beta1=" + beta1 + " step " + step, cpu, be, want,
+                                be.adamStep(be.upload(s.gp()), be.upload(grad), s.gm(), s.gv(), c));
                     }
                 }
             }
