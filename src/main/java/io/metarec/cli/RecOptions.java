@@ -89,8 +89,31 @@ public final class RecOptions {
             description = "${COMPLETION-CANDIDATES}: the meta-parameters' optimizer; adam (default) is exact Adam, lazy-adam steps only the embedding rows the meta-step's tasks touched (PyTorch's SparseAdam; see docs/sparse-gradients.md)")
     String outerOptimizer;
 
-    /** The configuration for {@code algo} (null: the preset's). */
+    /**
+     * The configuration for {@code algo} (null: the preset's). A value out of its range fails with
+     * RecConfig's message prefixed by the option that set it ({@code --meta-batch: meta-batch must be …}).
+     */
     public RecConfig config(String algo) {
+        try {
+            return build(algo);
+        } catch (RecConfig.InvalidField f) {
+            String flag = flagOf(f.field());
+            if (flag == null) throw f;
+            throw new IllegalArgumentException(flag + ": " + f.getMessage(), f);
+        }
+    }
+
+    /** The option of this class that sets RecConfig field {@code field} (its name in kebab case), or null. */
+    static String flagOf(String field) {
+        String flag = "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+        for (java.lang.reflect.Field f : RecOptions.class.getDeclaredFields()) {
+            Option o = f.getAnnotation(Option.class);
+            if (o != null && Arrays.asList(o.names()).contains(flag)) return flag;
+        }
+        return null;
+    }
+
+    private RecConfig build(String algo) {
         RecConfig b = switch (io.metarec.util.EnumNames.key(preset)) {
             case "default" -> RecConfig.defaults();
             case "melu" -> RecConfig.meluPaper();
@@ -113,14 +136,7 @@ public final class RecOptions {
                 identity != null ? identity : b.identity(), lslr != null ? lslr : b.lslr(),
                 variedSupport != null ? variedSupport : b.variedSupport(), foldIn != null ? foldIn : b.foldIn(),
                 resplit != null ? resplit : b.resplit(), outerOptimizer == null ? b.outerOptimizer() : outerOptimizer(outerOptimizer),
-                stackSize(stackSize != null ? stackSize : b.stackSize()));
-    }
-
-    /** Checks --stack-size here, so that its error names the flag (RecConfig's names the field). */
-    static int stackSize(int n) {
-        if (n < 0 || n > RecConfig.MAX_META_BATCH)
-            throw new IllegalArgumentException("--stack-size: must be in 0.." + RecConfig.MAX_META_BATCH + " (0 = automatic), got " + n);
-        return n;
+                stackSize != null ? stackSize : b.stackSize());
     }
 
     /** Parses --outer-optimizer (adam, lazy-adam; any case, - or _). */

@@ -7,6 +7,7 @@ import io.metarec.rec.train.RecConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,7 +75,12 @@ class OptionHygieneTest extends CapturedCli {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> o.config(null));
         assertTrue(e.getMessage().startsWith("--stack-size: ") && e.getMessage().contains("-1"), e.getMessage());
         assertEquals(2, run("train", "--data", "nowhere", "--stack-size", "-3"));
-        assertTrue(err.toString().contains("--stack-size: must be in 0..") && err.toString().lines().count() == 1, err.toString());
+        assertTrue(err.toString().contains("--stack-size: stack size must be in 0..") && err.toString().lines().count() == 1, err.toString());
+        // every option RecConfig checks is named the same way
+        assertEquals(2, run("train", "--data", "nowhere", "--meta-batch", "0"));
+        assertTrue(err.toString().contains("--meta-batch: meta-batch must be in 1..") && err.toString().lines().count() == 1, err.toString());
+        assertEquals("--embedding-dim", RecOptions.flagOf("embeddingDim"));
+        assertNull(RecOptions.flagOf("algo"), "train's --algo is not a RecOptions option: the message stays as it is");
         assertEquals(0, run("train", "--help"));
         assertTrue(out.toString().replaceAll("\\s+", " ").contains("--stack-size=N with batched execution"), out.toString());
     }

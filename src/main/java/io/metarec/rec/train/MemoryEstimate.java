@@ -78,16 +78,12 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
         if (c.feedback().implicit()) rows *= 1 + c.feedback().negatives();
         int width = learner.model().featureWidth() + c.hidden().stream().mapToInt(Integer::intValue).sum() + 1;
         if (c.model().equals("metric")) width += 128; // two towers, each with a 64-wide layer
-        boolean stacked = switch (c.execution()) {
-            case BATCHED -> true;
-            case PER_TASK -> false;
-            case AUTO -> learner.batched();
-        };
+        boolean stacked = learner.batched(); // c's execution, AUTO resolved against the backend
         double order = c.kind().order() == Order.FIRST_ORDER ? FIRST_ORDER : 1.0;
         double a = stacked ? TAPE_PER_VALUE_STACKED : TAPE_PER_VALUE, b = stacked ? TAPE_PER_DENSE_STACKED : TAPE_PER_DENSE;
         long tape = (long) (4.0 * order * (k + 1) * (a * rows * width + b * dense));
         int batch = Math.max(1, Math.min(c.metaBatch(), e.trainTasks().size())); // a meta-batch is at most the training tasks
-        int concurrent = (int) Math.min(batch, (long) (stacked ? learner.stackSize(batch) : 1) * Math.max(1, threads));
+        int concurrent = (int) Math.min(batch, (long) learner.stackSize(batch) * Math.max(1, threads)); // a stack of one per task
         long partials = 4L * dense * (32 - Integer.numberOfLeadingZeros(batch) + concurrent);
         long data = PER_INTERACTION * e.data().interactions().size() + PER_ENTITY * ((long) e.data().numUsers() + e.data().numItems());
         return new MemoryEstimate(data, 4L * all * STATE_COPIES, tape, concurrent, stacked, partials, all, (int) Math.min(Integer.MAX_VALUE, rows), width);
