@@ -115,9 +115,11 @@ def run_all(a):
     jmh, torch, mem_jmh, mem_torch = plan(a.quick)
     os.makedirs(a.out, exist_ok=True)
     json.dump({"quick": a.quick, "pairs": a.pairs, "no_torch": a.no_torch, "heap_mib": a.heap_mib,
-               "gc_time_ratio": a.gc_time_ratio}, open(os.path.join(a.out, "meta.json"), "w"))
+               "initial_heap_mib": a.initial_heap_mib, "gc_time_ratio": a.gc_time_ratio},
+              open(os.path.join(a.out, "meta.json"), "w"))
     # The memory runs' JVM gets what the launcher gives a job: its maximum heap and G1's time ratio.
-    launcher = ([f"-Xmx{a.heap_mib}m"] if a.heap_mib else []) + ([f"-XX:GCTimeRatio={a.gc_time_ratio}"] if a.gc_time_ratio else [])
+    launcher = ([f"-Xmx{a.heap_mib}m"] if a.heap_mib else []) + ([f"-Xms{a.initial_heap_mib}m"] if a.initial_heap_mib else []) \
+        + ([f"-XX:GCTimeRatio={a.gc_time_ratio}"] if a.gc_time_ratio else [])
     if launcher:
         mem_jmh = [*mem_jmh, "-jvmArgsAppend", " ".join(launcher)]
     for i in range(1, a.pairs + 1):
@@ -320,8 +322,9 @@ def summary(out_dir):
     m_pt, m_st, t_lo, t_ba = rss("PER_TASK"), rss("BATCHED"), trss("loop"), trss("batched")
     ok = (m_pt <= t_lo and m_st <= t_ba) if None not in (m_pt, m_st, t_lo, t_ba) else None
     bb = f"{min(m_pt, m_st) / min(t_lo, t_ba):.2f}" if ok is not None else "n/a"
-    heap, ratio = meta.get("heap_mib"), meta.get("gc_time_ratio")
-    jvm = (f"heap at most {heap} MiB" + (f", GC time ratio {ratio}" if ratio else "") + ", as ./metarec gives") if heap else "JVM default heap"
+    heap, start, ratio = meta.get("heap_mib"), meta.get("initial_heap_mib"), meta.get("gc_time_ratio")
+    jvm = (f"heap at most {heap} MiB" + (f", {start} MiB at start" if start else "") + (f", GC time ratio {ratio}" if ratio else "")
+           + ", as ./metarec gives") if heap else "JVM default heap"
     rows.append([f"peak RSS at (100, 5), MiB, 1 thread ({jvm})", fmt(m_pt, ".0f"), fmt(m_st, ".0f"), fmt(t_lo, ".0f"),
                  fmt(t_ba, ".0f"), bb, "—", "≤ PyTorch's (per-task ≤ loop, stacked ≤ batched)",
                  verdict(ok, "peak RSS (needs PyTorch)")])
@@ -369,6 +372,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--no-torch", default="", metavar="REASON", help="skip PyTorch (say why)")
     p.add_argument("--heap-mib", type=int, default=0, help="maximum heap of the memory runs' JVM (0: the JVM's default)")
+    p.add_argument("--initial-heap-mib", type=int, default=0, help="initial heap of the memory runs' JVM (0: the JVM's default)")
     p.add_argument("--gc-time-ratio", type=int, default=0, help="G1's GC time ratio in the memory runs' JVM (0: the JVM's default)")
     a = p.parse_args()
     if a.cmd == "run":

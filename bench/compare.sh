@@ -49,13 +49,15 @@ fi
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)" >&2
 # The memory runs get what `./metarec` gives its JVM (docs/cli.md, "Memory"): the heap (half the
-# machine's memory, at most 2 GiB, not the JVM's own default of a quarter, which G1 then fills) and
-# G1's GC time ratio. What a user's job gets.
+# machine's memory, at most 2 GiB, not the JVM's own default of a quarter, which G1 then fills), its
+# start (64 MiB, not the JVM's 64th of the memory) and G1's GC time ratio. What a user's job gets.
 info=$(./metarec info 2>/dev/null || true)
 heap=$(sed -n 's/^heap: *\([0-9]*\) MiB.*/\1/p' <<<"$info")
+start=$(sed -n 's/^heap:.*, \([0-9]*\) MiB at start.*/\1/p' <<<"$info")
 ratio=$(sed -n 's/^gc:.*; time ratio \([0-9]*\) .*/\1/p' <<<"$info")
 heap_arg=()
 if [ -n "$heap" ]; then heap_arg=(--heap-mib "$heap"); else echo "compare.sh: WARNING: no heap from ./metarec info: memory runs use the JVM's default heap" >&2; fi
+if [ -n "$start" ]; then heap_arg+=(--initial-heap-mib "$start"); fi
 if [ -n "$ratio" ]; then heap_arg+=(--gc-time-ratio "$ratio"); fi
 
 "$PY" bench/compare.py run "${quick[@]}" --pairs "$pairs" --out "$out" "${no_torch[@]}" "${heap_arg[@]}"

@@ -23,7 +23,9 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("metarec — meta-learning recommender engine");
         out.println("java:     " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                 + Runtime.getRuntime().availableProcessors() + " cores");
-        out.println("heap:     " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB at most (METAREC_JAVA_OPTS=-Xmx… sets it; docs/cli.md)");
+        long start = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
+        out.println("heap:     " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB at most, "
+                + (start < 0 ? "unknown" : start / (1 << 20) + " MiB") + " at start (METAREC_JAVA_OPTS=-Xmx…, -Xms… set them; docs/cli.md)");
         out.println("gc:       " + collectors());
         out.println("backends:");
         for (String line : Backends.survey()) out.println("  " + line);

@@ -30,17 +30,20 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
     /**
      * {@link #stackSize}'s default: stacks of at most {@value #HOST_STACK} tasks on a
      * {@linkplain io.metarec.backend.Backend#hostResident host-resident} backend, the whole meta-batch
-     * as one stack on a device. On the CPU a stack's kernels are already large at 8 tasks (its
+     * as one stack on a device. On the CPU a stack's kernels are already large at a few tasks (its
      * products fold the tasks' rows), and several stacks keep every worker busy from start to end,
      * where one stack can use a second thread only inside its larger kernels: stacks of 8 ran MeLU's
      * (20, 1) and (100, 1) meta-steps 1.31× and 1.27× faster on two threads than one stack of 32,
-     * level on one thread (JMH, three interleaved pairs, docs/benchmarks.md), and they hold a quarter
-     * of the graph at a time on one thread. A device wants the fewest, largest kernels.
+     * level on one thread (JMH, three interleaved pairs, docs/benchmarks.md). Stacks of 4 instead of 8
+     * (with recycled host scopes): (20, 1) 1.13× one thread / 1.08× two, (100, 1) 0.87× / 1.06×
+     * (noisy: 0.84–1.06 one thread), and at (100, 5) a stack's tape (~10 MB a task) halves, so G1
+     * no longer grows the heap for it: peak RSS 285 instead of 405–425 MiB, at 1.04–1.07× the speed.
+     * A device wants the fewest, largest kernels.
      */
     public static final int AUTO_STACK = 0;
 
     /** {@link #AUTO_STACK}'s stack size on a host-resident backend. */
-    public static final int HOST_STACK = 8;
+    public static final int HOST_STACK = 4;
 
     /** With the automatic stack size. */
     public LearnerConfig(int innerSteps, float innerLr, List<String> adaptedGroups, Order order, float innerClipNorm, float innerClipValue,

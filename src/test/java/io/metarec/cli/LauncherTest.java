@@ -67,13 +67,17 @@ class LauncherTest {
 
     /**
      * The launcher's heap: half the memory the process may use (the machine's or its cgroup's limit),
-     * at most 2 GiB; a heap the user sized in METAREC_JAVA_OPTS (or JAVA_TOOL_OPTIONS) is left alone.
+     * at most 2 GiB, starting at 64 MiB; a heap the user sized in METAREC_JAVA_OPTS (or JAVA_TOOL_OPTIONS) is left alone.
      */
     @Test void theHeapFitsTheMachineUnlessTheUserSizedIt(@TempDir Path dir) throws Exception {
         long expected = Math.max(64, Math.min(2048, memoryLimit() / 2 / (1 << 20)));
-        assertEquals(expected, heapMib(run(Map.of(), dir, "info")));
+        Run launcher = run(Map.of(), dir, "info");
+        assertEquals(expected, heapMib(launcher));
+        assertEquals(64, startMib(launcher)); // starts small, grows as the job needs
         assertEquals(300, heapMib(run(Map.of("METAREC_JAVA_OPTS", "-Xmx300m"), dir, "info")));
-        assertEquals(200, heapMib(run(Map.of("METAREC_JAVA_OPTS", "-Xms100m -Xmx200m"), dir, "info")));
+        Run sized = run(Map.of("METAREC_JAVA_OPTS", "-Xms100m -Xmx200m"), dir, "info");
+        assertEquals(200, heapMib(sized));
+        assertEquals(100, startMib(sized));
         assertEquals(400, heapMib(run(Map.of("JAVA_TOOL_OPTIONS", "-Xmx400m"), dir, "info")));
         // A share of the machine instead: the JVM's own sizing, not the launcher's figure.
         long share = heapMib(run(Map.of("METAREC_JAVA_OPTS", "-XX:MaxRAMPercentage=1"), dir, "info"));
@@ -103,6 +107,12 @@ class LauncherTest {
         assertEquals(0, r.exit(), r.err());
         String line = r.out().lines().filter(l -> l.startsWith("heap:")).findFirst().orElseThrow(() -> new AssertionError("no heap line:\n" + r.out()));
         return Long.parseLong(line.replaceAll("^heap:\\s*(\\d+) MiB.*$", "$1"));
+    }
+
+    /** The heap at start on the "heap:" line of {@code metarec info}, in MiB. */
+    private static long startMib(Run r) {
+        String line = r.out().lines().filter(l -> l.startsWith("heap:")).findFirst().orElseThrow(() -> new AssertionError("no heap line:\n" + r.out()));
+        return Long.parseLong(line.replaceAll("^heap:.*, (\\d+) MiB at start.*$", "$1"));
     }
 
     /** What the launcher reads: MemTotal, lowered by a cgroup (v2 or v1) limit. */

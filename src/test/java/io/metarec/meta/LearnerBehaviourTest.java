@@ -217,10 +217,11 @@ class LearnerBehaviourTest {
     }
 
     @Test
-    void theAutomaticStackSizeOnTheCpuIsEightTasks() {
+    void theAutomaticStackSizeOnTheCpuIsFourTasks() {
         MetaLearner<Batch> auto = learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED));
+        assertEquals(4, LearnerConfig.HOST_STACK);
         assertEquals(LearnerConfig.HOST_STACK, auto.stackSize(32));
-        assertEquals(5, auto.stackSize(5), "no more than the meta-batch");
+        assertEquals(3, auto.stackSize(3), "no more than the meta-batch");
         assertEquals(3, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(3)).stackSize(32));
         assertEquals(32, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(64)).stackSize(32));
         assertEquals(1, learner(Kind.MAML).stackSize(32), "per task: stacks of one");

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.WeakHashMap;
 
 /**
- * Memory scopes for the CPU backends, optionally recycling the arrays a scope's buffers used
- * ({@code -Dmetarec.hostScopes=recycle}; the default, {@code off}, leaves memory to the collector).
+ * Memory scopes for the CPU backends, recycling the arrays a scope's buffers used (the default;
+ * {@code -Dmetarec.hostScopes=off} leaves memory to the collector).
  *
  * <p>A per-task meta-step allocates the same few hundred arrays for every task (10 MB per task at
  * support 100, five inner steps; 330 MB per meta-step of 32 tasks), all dead once the task's
@@ -27,13 +27,16 @@ import java.util.WeakHashMap;
  * one is left to the collector, because host snapshots share arrays with the parameters they copy
  * and only a scope knows its buffers' lives.
  *
- * <p>What it changes (docs/benchmarks.md, "Recycled host scopes"): a fixed-shape meta-step (the
- * JMH workloads) allocates 3–11× less and its process peaks 20–25% lower; its speed moved by −11%
- * to +12% (MeLU (20, 1) faster, (100, 5) level or slower), within this machine's noise; training
- * on a million ratings, whose tasks all differ in size, was level. No consistent speed gain: hence
- * off by default. (Free lists per thread with least-recently-used eviction, tried first, made that
- * training peak at 1.3–1.4 GiB instead of 0.6–0.9: the engine's pool starts extra threads while a
- * worker waits, each with its own lists, and evicted arrays had aged into G1's old generation.)
+ * <p>Why it is the default (docs/benchmarks.md, "Recycled host scopes by default"): since a
+ * meta-batch runs as stacks of a few tasks side by side, a stacked MeLU step at (20, 1) runs 1.43×
+ * the steps per CPU-second of the same step without it, (100, 1) 1.13×, per task 1.09–1.17× (one
+ * thread; three interleaved pairs), and the (100, 5) step's peak RSS falls below PyTorch's once the
+ * heap starts small (the launcher's {@code -Xms}): the arrays that made G1 grow its young generation
+ * are reused instead of collected. (When it was first tried, before the stacks, speed moved by −11%
+ * to +12% and it stayed off. Free lists per thread with least-recently-used eviction, tried first,
+ * made training on a million ratings peak at 1.3–1.4 GiB instead of 0.6–0.9: the engine's pool
+ * starts extra threads while a worker waits, each with its own lists, and evicted arrays had aged
+ * into G1's old generation.)
  *
  * <p>The free lists are shared by the threads and bounded ({@link #MAX_POOLED_FLOATS}; beyond it
  * freed arrays go to the collector). With {@code -Dmetarec.hostScopes=check} a closed scope's
@@ -50,15 +53,15 @@ public final class HostScopes {
 
     /** What a closed scope does with its arrays. */
     public enum Mode {
-        /** Reuses them (an option: see the class comment for when it pays). */
+        /** Reuses them (the default). */
         RECYCLE,
         /** Fills them with NaN and drops them: a read after the scope shows (the test suite's mode). */
         CHECK,
-        /** Scopes are {@link MemoryScope#NONE}: the collector's job (the default). */
+        /** Scopes are {@link MemoryScope#NONE}: the collector's job. */
         OFF
     }
 
-    private static volatile Mode mode = parse(System.getProperty("metarec.hostScopes", "off"));
+    private static volatile Mode mode = parse(System.getProperty("metarec.hostScopes", "recycle"));
 
     /** The mode scopes opened from now on use. */
     public static Mode mode() { return mode; }
@@ -140,7 +143,7 @@ public final class HostScopes {
         if (a == null) a = new float[length];
         else if (zero) Arrays.fill(a, 0f);
         HeapBuffer b = new HeapBuffer(a);
-        s.open.get(s.open.size() - 1).owned.put(a, Boolean.TRUE);
+        s.open.get(s.open.size() - 1).owned.put(b, Boolean.TRUE);
         return b;
     }
 
@@ -154,8 +157,8 @@ public final class HostScopes {
         State s = STATE.get();
         for (int i = s.open.size() - 1; i >= 0; i--) {
             Scope scope = s.open.get(i);
-            if (scope.owned.remove(h.data()) != null) {
-                scope.free(h.data());
+            if (scope.owned.remove(h) != null) {
+                scope.free(h);
                 return;
             }
         }
@@ -177,14 +180,15 @@ public final class HostScopes {
     }
 
     /**
-     * A scope's arrays are held weakly: a temporary the scope's work has dropped can still be
+     * A scope's buffers are held weakly: a temporary the scope's work has dropped can still be
      * collected before the scope closes (a long scope, a stacked meta-batch, would otherwise hold
-     * every temporary it ever made), and the ones still there at the close are recycled.
+     * every temporary it ever made), and the arrays of the ones still there at the close are
+     * recycled, their buffers marked so that a later read fails ({@link HeapBuffer#of}).
      */
     static final class Scope implements MemoryScope {
         private final State state;
         private final Mode mode;
-        final WeakHashMap<float[], Boolean> owned = new WeakHashMap<>(); // float[] hashes and compares by identity
+        final WeakHashMap<HeapBuffer, Boolean> owned = new WeakHashMap<>(); // a HeapBuffer hashes and compares by its array's identity
         private boolean closed;
 
         Scope(State state, Mode mode) {
@@ -197,13 +201,16 @@ public final class HostScopes {
             int at = state.open.indexOf(this);
             Scope outer = at > 0 ? state.open.get(at - 1) : null;
             for (Buffer b : buffers) {
-                if (b instanceof HeapBuffer h && owned.remove(h.data()) != null && outer != null) outer.owned.put(h.data(), Boolean.TRUE);
+                if (b instanceof HeapBuffer h && owned.remove(h) != null && outer != null) outer.owned.put(h, Boolean.TRUE);
             }
         }
 
-        void free(float[] a) {
-            if (mode == Mode.CHECK) Arrays.fill(a, Float.NaN);
-            else FREE.give(List.of(a));
+        void free(HeapBuffer b) {
+            if (mode == Mode.CHECK) Arrays.fill(b.data(), Float.NaN);
+            else {
+                b.markRecycled();
+                FREE.give(List.of(b.data()));
+            }
         }
 
         @Override public void close() {
@@ -213,8 +220,13 @@ public final class HostScopes {
                 throw new IllegalStateException("memory scopes must close innermost first (and on the thread that opened them)");
             closed = true;
             open.remove(open.size() - 1);
-            if (mode == Mode.CHECK) for (float[] a : owned.keySet()) Arrays.fill(a, Float.NaN);
-            else FREE.give(owned.keySet());
+            List<float[]> arrays = new ArrayList<>(owned.size());
+            for (HeapBuffer b : owned.keySet()) {
+                if (mode == Mode.CHECK) Arrays.fill(b.data(), Float.NaN);
+                else b.markRecycled();
+                arrays.add(b.data());
+            }
+            if (mode != Mode.CHECK) FREE.give(arrays);
             owned.clear();
         }
     }

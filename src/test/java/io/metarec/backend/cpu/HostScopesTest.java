@@ -43,6 +43,25 @@ class HostScopesTest {
         }
     }
 
+    @Test void aBufferReadAfterItsArrayWasRecycledFailsNamingTheCause() {
+        Buffer stale, released;
+        try (MemoryScope s = be.openScope()) {
+            stale = be.allocate(321);
+            released = be.allocate(322);
+            be.release(released);
+            var e = assertThrows(IllegalStateException.class, () -> be.fill(released, 1f));
+            assertTrue(e.getMessage().contains("after its memory scope closed"), e.getMessage());
+        }
+        var e = assertThrows(IllegalStateException.class, () -> array(stale));
+        assertTrue(e.getMessage().contains("321 floats"), e.getMessage());
+        try (MemoryScope s = be.openScope()) {
+            Buffer next = be.allocate(321); // the stale buffer's array, under a buffer of its own
+            be.fill(next, 2f);
+            assertEquals(2f, array(next)[320]);
+            assertEquals(next, new HeapBuffer(array(next)), "buffers over one array are equal");
+        }
+    }
+
     @Test void zerosAreZeroEvenWhenRecycled() {
         try (MemoryScope s = be.openScope()) {
             be.fill(be.allocate(64), 7f);
