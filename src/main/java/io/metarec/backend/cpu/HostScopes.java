@@ -3,6 +3,9 @@ package io.metarec.backend.cpu;
 import io.metarec.backend.Buffer;
 import io.metarec.backend.MemoryScope;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,8 +41,11 @@ import java.util.WeakHashMap;
  * starts extra threads while a worker waits, each with its own lists, and evicted arrays had aged
  * into G1's old generation.)
  *
- * <p>The free lists are shared by the threads and bounded ({@link #MAX_POOLED_FLOATS}; beyond it
- * freed arrays go to the collector). With {@code -Dmetarec.hostScopes=check} a closed scope's
+ * <p>The free lists are shared by the threads, bounded ({@link #MAX_POOLED_FLOATS}; beyond it
+ * freed arrays go to the collector) and held softly: the collector takes pooled arrays back before
+ * it would run out of memory, so a job runs in the heap it runs in without recycling (held
+ * strongly, an eighth of a 30 MiB heap made a job its estimate fits run out: MemoryCheckProcessTest).
+ * With {@code -Dmetarec.hostScopes=check} a closed scope's
  * arrays are filled with NaN and never reused, so a read after the scope closed shows as NaN
  * instead of another task's numbers: the test suite runs this way, so every CPU path keeps the
  * scope contract recycling (and the device backend) rely on.
@@ -93,30 +99,63 @@ public final class HostScopes {
      * the bound by their number.
      */
     private static final class FreeLists {
-        private final HashMap<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        /**
+         * Pooled arrays are held softly: the collector clears them before it would throw
+         * OutOfMemoryError, so recycling never makes a job need more heap than it does without
+         * (MemoryCheckProcessTest runs jobs in the heap their estimate names).
+         */
+        private static final class Pooled extends SoftReference<float[]> {
+            final int length;
+
+            Pooled(float[] a, ReferenceQueue<float[]> q) {
+                super(a, q);
+                length = a.length;
+            }
+        }
+
+        private final HashMap<Integer, ArrayDeque<Pooled>> free = new HashMap<>();
+        /** Where the collector puts the pooled arrays it cleared, so that {@link #pooled} forgets them. */
+        private final ReferenceQueue<float[]> cleared = new ReferenceQueue<>();
         private long pooled;
 
         synchronized float[] take(int length) {
-            ArrayDeque<float[]> q = free.get(length);
-            float[] a = q == null ? null : q.pollLast(); // the most recently freed: likeliest still in cache
-            if (a != null) pooled -= length;
-            return a;
+            forgetCleared();
+            ArrayDeque<Pooled> q = free.get(length);
+            if (q == null) return null;
+            for (Pooled r; (r = q.pollLast()) != null; ) { // the most recently freed: likeliest still in cache
+                float[] a = r.get();
+                if (a == null) continue; // cleared: the queue accounts for it
+                r.clear(); // never enqueued now: counted out here
+                pooled -= length;
+                return a;
+            }
+            return null;
         }
 
         synchronized void give(Iterable<float[]> arrays) {
+            forgetCleared();
             for (float[] a : arrays) {
                 if (pooled + a.length > MAX_POOLED_FLOATS) continue; // full: this one is the collector's
-                free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(a);
+                free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(new Pooled(a, cleared));
                 pooled += a.length;
             }
         }
 
+        private void forgetCleared() {
+            for (Reference<? extends float[]> r; (r = cleared.poll()) != null; ) pooled -= ((Pooled) r).length;
+        }
+
         synchronized void clear() {
+            for (ArrayDeque<Pooled> q : free.values()) for (Pooled r : q) r.clear();
             free.clear();
+            forgetCleared();
             pooled = 0;
         }
 
-        synchronized long pooled() { return pooled; }
+        synchronized long pooled() {
+            forgetCleared();
+            return pooled;
+        }
     }
 
     private static final FreeLists FREE = new FreeLists();
