@@ -37,7 +37,8 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
      * level on one thread (JMH, three interleaved pairs, docs/benchmarks.md). Stacks of 4 instead of 8
      * (with recycled host scopes): (20, 1) 1.13× one thread / 1.08× two, (100, 1) 0.87× / 1.06×
      * (noisy: 0.84–1.06 one thread), and at (100, 5) a stack's tape (~10 MB a task) halves, so G1
-     * no longer grows the heap for it: peak RSS 285 instead of 405–425 MiB, at 1.04–1.07× the speed.
+     * no longer grows the heap for it: peak RSS 285 instead of 405–425 MiB, at 1.04–1.07× the speed
+     * (without recycling, 369–384 instead of 433–454 MiB).
      * A device wants the fewest, largest kernels.
      */
     public static final int AUTO_STACK = 0;

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.WeakHashMap;
 
 /**
- * Memory scopes for the CPU backends, recycling the arrays a scope's buffers used (the default;
- * {@code -Dmetarec.hostScopes=off} leaves memory to the collector).
+ * Memory scopes for the CPU backends, optionally recycling the arrays a scope's buffers used
+ * ({@code -Dmetarec.hostScopes=recycle}; the default, {@code off}, leaves memory to the collector).
  *
  * <p>A per-task meta-step allocates the same few hundred arrays for every task (10 MB per task at
  * support 100, five inner steps; 330 MB per meta-step of 32 tasks), all dead once the task's
@@ -30,16 +30,16 @@ import java.util.WeakHashMap;
  * one is left to the collector, because host snapshots share arrays with the parameters they copy
  * and only a scope knows its buffers' lives.
  *
- * <p>Why it is the default (docs/benchmarks.md, "Recycled host scopes by default"): since a
- * meta-batch runs as stacks of a few tasks side by side, a stacked MeLU step at (20, 1) runs 1.43×
- * the steps per CPU-second of the same step without it, (100, 1) 1.13×, per task 1.09–1.17× (one
- * thread; three interleaved pairs), and the (100, 5) step's peak RSS falls below PyTorch's once the
- * heap starts small (the launcher's {@code -Xms}): the arrays that made G1 grow its young generation
- * are reused instead of collected. (When it was first tried, before the stacks, speed moved by −11%
- * to +12% and it stayed off. Free lists per thread with least-recently-used eviction, tried first,
- * made training on a million ratings peak at 1.3–1.4 GiB instead of 0.6–0.9: the engine's pool
- * starts extra threads while a worker waits, each with its own lists, and evicted arrays had aged
- * into G1's old generation.)
+ * <p>When it pays (docs/benchmarks.md, "Recycled host scopes measured again"): where every task
+ * has the same shape. A stacked MeLU step at (20, 1) runs 1.43× the steps per CPU-second with it,
+ * (100, 1) 1.13×, per task 1.09–1.17× (one thread; three interleaved pairs), the serving request's
+ * median falls 13%, and the (100, 5) step's peak RSS falls below PyTorch's once the heap starts
+ * small (the launcher's {@code -Xms}). Where tasks differ in size it does not: the demo (MeLU
+ * training with varied support sizes) took the same time and peaked at 1,170–1,186 MiB against
+ * 833–856 off (recycled arrays outlive young collections and age into G1's old generation, which
+ * then grows). Hence off by default. (Free lists per thread with least-recently-used eviction,
+ * tried first, made training on a million ratings peak at 1.3–1.4 GiB instead of 0.6–0.9: the
+ * engine's pool starts extra threads while a worker waits, each with its own lists.)
  *
  * <p>The free lists are shared by the threads, bounded ({@link #MAX_POOLED_FLOATS}; beyond it
  * freed arrays go to the collector) and held softly: the collector takes pooled arrays back before
@@ -59,15 +59,15 @@ public final class HostScopes {
 
     /** What a closed scope does with its arrays. */
     public enum Mode {
-        /** Reuses them (the default). */
+        /** Reuses them (an option: see the class comment for when it pays). */
         RECYCLE,
         /** Fills them with NaN and drops them: a read after the scope shows (the test suite's mode). */
         CHECK,
-        /** Scopes are {@link MemoryScope#NONE}: the collector's job. */
+        /** Scopes are {@link MemoryScope#NONE}: the collector's job (the default). */
         OFF
     }
 
-    private static volatile Mode mode = parse(System.getProperty("metarec.hostScopes", "recycle"));
+    private static volatile Mode mode = parse(System.getProperty("metarec.hostScopes", "off"));
 
     /** The mode scopes opened from now on use. */
     public static Mode mode() { return mode; }
