@@ -39,6 +39,15 @@ public final class Backends {
         current = backend;
     }
 
+    /**
+     * Tells the host backends that the work from now on repeats the same shapes (a server's
+     * requests), so their memory scopes recycle arrays unless the user chose otherwise
+     * ({@code -Dmetarec.hostScopes}); a device backend has its own scopes and is not affected.
+     */
+    public static void preferRecycledHostMemory() {
+        io.metarec.backend.cpu.HostScopes.preferRecycling();
+    }
+
     /** The configured name: system property, then environment, then "cpu". */
     public static String configured() {
         String p = System.getProperty("metarec.backend");

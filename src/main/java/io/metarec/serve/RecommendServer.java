@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.metarec.backend.Backends;
 import io.metarec.rec.data.FeatureTable;
 import io.metarec.rec.train.UserRecommender;
 
@@ -70,6 +71,7 @@ public final class RecommendServer implements AutoCloseable {
     /** Loads the model and starts serving on {@code address} (port 0: an ephemeral port, see {@link #port()}). */
     public static RecommendServer start(Path file, Loader loader, InetSocketAddress address, int threads, Limits limits) throws IOException {
         RecommendServer s = new RecommendServer(file, loader, address, threads, limits);
+        Backends.preferRecycledHostMemory(); // every request repeats the catalogue's shapes
         s.http.start();
         return s;
     }

@@ -3,6 +3,7 @@ package io.metarec.meta;
 import io.metarec.autograd.GradMode;
 import io.metarec.autograd.Tensor;
 import io.metarec.backend.Indices;
+import io.metarec.backend.cpu.HostScopes;
 import io.metarec.nn.Params;
 import io.metarec.rec.model.CatalogueScorer;
 import io.metarec.rec.model.Examples;
@@ -196,6 +197,48 @@ class ServingPathTest {
             for (var f : done) f.get();
         } finally {
             pool.shutdown();
+        }
+    }
+
+    /**
+     * A server recycles its requests' arrays (HostScopes.preferRecycling): requests on virtual
+     * threads, each adapting and scoring inside its own scope, give the bits of the same requests
+     * with recycling off, one after another.
+     */
+    @org.junit.jupiter.api.Test
+    void requestsInRecyclingScopesOnVirtualThreadsGiveTheSameBits() throws Exception {
+        MeluModel model = new MeluModel(RecModelsTestData.FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, null, 2f));
+        Maml<Examples> maml = new Maml<>(model, LearnerConfig.defaults().withInnerSteps(STEPS).withInnerLr(0.05f)
+                .withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)).withExecution(LearnerConfig.Execution.PER_TASK));
+        List<Task<Examples>> tasks = RecModelsTestData.tasks(12);
+        maml.metaStep(tasks.subList(0, 4));
+        Examples catalogue = Examples.concat(List.of(tasks.get(4).query(), tasks.get(5).query(), tasks.get(6).query()));
+        CatalogueScorer scorer = CatalogueScorer.of(maml, catalogue);
+        java.util.function.IntFunction<float[]> request = u -> {
+            try (var scope = maml.backend().openScope()) {
+                Params a = maml.adaptTo(tasks.get(u).support(), STEPS);
+                return scorer.score(a, firstRow(tasks.get(u).support())).toArray();
+            }
+        };
+        HostScopes.Mode before = HostScopes.mode();
+        try {
+            HostScopes.setMode(HostScopes.Mode.OFF);
+            List<float[]> expected = new ArrayList<>();
+            for (int u = 0; u < tasks.size(); u++) expected.add(request.apply(u));
+            HostScopes.setMode(HostScopes.Mode.RECYCLE);
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (int i = 0; i < 120; i++) {
+                    final int u = (i * 5) % tasks.size();
+                    done.add(threads.submit(() -> {
+                        assertArrayEquals(expected.get(u), request.apply(u), 0f, "user " + u);
+                        return null;
+                    }));
+                }
+                for (var f : done) f.get();
+            }
+        } finally {
+            HostScopes.setMode(before);
         }
     }
 

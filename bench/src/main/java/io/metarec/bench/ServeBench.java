@@ -38,6 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * embeddings likewise): the catalogue's item side embedded once per model ({@link CatalogueScorer}),
  * only the user's row per request, whose share of the first layer is computed once; the same
  * scores up to float rounding (checked at set-up). {@code bench/compare.sh} times {@link #requestCached}.
+ * Host memory is recycled between requests as in {@code serve} (unless {@code -Dmetarec.hostScopes}
+ * says otherwise).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -61,6 +63,7 @@ public class ServeBench {
     @Setup(Level.Trial)
     public void setup() {
         Backends.use(Backends.select(backend));
+        Backends.preferRecycledHostMemory(); // as the server does (RecommendServer.start)
         EnginePool.setThreads(1);
         LearnerConfig cfg = LearnerConfig.defaults().withInnerSteps(STEPS).withInnerLr(5e-3f).withAdaptedGroups(List.of("mlp"));
         maml = new Maml<>(MeluWorkload.model(), cfg);

@@ -15,7 +15,8 @@ import java.util.WeakHashMap;
 
 /**
  * Memory scopes for the CPU backends, optionally recycling the arrays a scope's buffers used
- * ({@code -Dmetarec.hostScopes=recycle}; the default, {@code off}, leaves memory to the collector).
+ * ({@code -Dmetarec.hostScopes=recycle}; the default, {@code off}, leaves memory to the collector,
+ * except in a server, which asks for recycling: {@link #preferRecycling}).
  *
  * <p>A per-task meta-step allocates the same few hundred arrays for every task (10 MB per task at
  * support 100, five inner steps; 330 MB per meta-step of 32 tasks), all dead once the task's
@@ -67,6 +68,8 @@ public final class HostScopes {
         OFF
     }
 
+    /** Whether the user chose the mode ({@code -Dmetarec.hostScopes}); then {@link #preferRecycling} leaves it. */
+    private static final boolean CHOSEN = System.getProperty("metarec.hostScopes") != null;
     private static volatile Mode mode = parse(System.getProperty("metarec.hostScopes", "off"));
 
     /** The mode scopes opened from now on use. */
@@ -74,6 +77,16 @@ public final class HostScopes {
 
     /** Sets the mode of scopes opened from now on (tests and benchmarks; open scopes keep theirs). */
     public static void setMode(Mode m) { mode = java.util.Objects.requireNonNull(m); }
+
+    /**
+     * Recycles from now on, unless the user chose a mode: for a process whose scopes repeat one
+     * shape (a server's requests: the same catalogue product every time), where recycling keeps
+     * young collections rare (docs/benchmarks.md, "Serving recycles").
+     */
+    public static void preferRecycling() { mode = preferred(mode, CHOSEN); }
+
+    /** The mode {@link #preferRecycling} leaves: the current one when it was chosen, else RECYCLE. */
+    static Mode preferred(Mode current, boolean chosen) { return chosen ? current : Mode.RECYCLE; }
 
     private static Mode parse(String s) {
         return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {

@@ -127,6 +127,16 @@ class HostScopesTest {
         assertSame(MemoryScope.NONE, be.openScope());
     }
 
+    @Test void aServerGetsRecyclingUnlessTheUserChoseAMode() {
+        assertEquals(HostScopes.Mode.RECYCLE, HostScopes.preferred(HostScopes.Mode.OFF, false));
+        assertEquals(HostScopes.Mode.CHECK, HostScopes.preferred(HostScopes.Mode.CHECK, true));
+        assertEquals(HostScopes.Mode.OFF, HostScopes.preferred(HostScopes.Mode.OFF, true));
+        // this JVM: the suite chooses check (-Dmetarec.hostScopes), which a server must keep
+        HostScopes.setMode(HostScopes.Mode.CHECK);
+        io.metarec.backend.Backends.preferRecycledHostMemory();
+        assertEquals(System.getProperty("metarec.hostScopes") != null ? HostScopes.Mode.CHECK : HostScopes.Mode.RECYCLE, HostScopes.mode());
+    }
+
     @Test void scopesCloseInnermostFirst() {
         MemoryScope outer = be.openScope(), inner = be.openScope();
         assertThrows(IllegalStateException.class, outer::close);
