@@ -80,11 +80,7 @@ public final class Recommendations {
             boolean[] seen = new boolean[n];
             if (excludeRated) for (int i : items) seen[i] = true;
             List<Scored> out = new ArrayList<>(k);
-            for (int i : order(keys)) {
-                if (seen[i]) continue;
-                out.add(new Scored(i, scores[i]));
-                if (out.size() == k) break;
-            }
+            for (int i : best(keys, seen, k)) out.add(new Scored(i, scores[i]));
             return out;
         }
     }
@@ -101,14 +97,54 @@ public final class Recommendations {
      */
     static int[] order(float[] keys) {
         long[] packed = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            int bits = Float.floatToIntBits(keys[i] == 0f ? 0f : keys[i]); // −0 → +0
-            int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // signed-int order = Float.compare order
-            packed[i] = ((long) ~ascending << 32) | i;           // ~: highest key first; then the index
-        }
+        for (int i = 0; i < keys.length; i++) packed[i] = packed(keys[i], i);
         Arrays.sort(packed);
         int[] out = new int[keys.length];
         for (int i = 0; i < out.length; i++) out[i] = (int) packed[i];
         return out;
+    }
+
+    /**
+     * The first {@code k} indices of {@link #order}{@code (keys)} that {@code skip} does not mark
+     * (all of them when fewer), by a bounded selection: a max-heap of the k best packed keys, then
+     * one sort of those k. A request ranks the whole catalogue for ten items; sorting all of it
+     * was O(n log n) where this is O(n log k). The packed keys are distinct, so the result is the
+     * sorted order's prefix exactly.
+     */
+    static int[] best(float[] keys, boolean[] skip, int k) {
+        long[] heap = new long[Math.min(k, keys.length)];
+        int size = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (skip[i]) continue;
+            long p = packed(keys[i], i);
+            if (size < heap.length) { // sift up
+                int c = size++;
+                while (c > 0 && heap[(c - 1) / 2] < p) { heap[c] = heap[(c - 1) / 2]; c = (c - 1) / 2; }
+                heap[c] = p;
+            } else if (size > 0 && p < heap[0]) { // replace the worst kept, sift down
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    if (l >= size) break;
+                    int m = l + 1 < size && heap[l + 1] > heap[l] ? l + 1 : l;
+                    if (heap[m] <= p) break;
+                    heap[c] = heap[m];
+                    c = m;
+                }
+                heap[c] = p;
+            }
+        }
+        long[] top = Arrays.copyOf(heap, size);
+        Arrays.sort(top);
+        int[] out = new int[size];
+        for (int i = 0; i < size; i++) out[i] = (int) top[i];
+        return out;
+    }
+
+    /** (key, index) as one long whose signed order is: highest key first (−0 = +0, NaN above all), then the lower index. */
+    private static long packed(float key, int index) {
+        int bits = Float.floatToIntBits(key == 0f ? 0f : key); // −0 → +0
+        int ascending = bits ^ ((bits >> 31) & 0x7fffffff);   // signed-int order = Float.compare order
+        return ((long) ~ascending << 32) | index;              // ~: highest key first; then the index
     }
 }

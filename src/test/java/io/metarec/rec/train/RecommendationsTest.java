@@ -60,6 +60,29 @@ class RecommendationsTest {
     }
 
     @Test
+    void theBestKAreTheOrdersFirstKWithoutTheSkipped() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] keys = new float[1 + r.nextInt(120)];
+            boolean[] skip = new boolean[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = switch (r.nextInt(6)) {
+                    case 0 -> 0f;
+                    case 1 -> -0f;
+                    case 2 -> r.nextInt(4); // ties
+                    case 3 -> Float.NaN;
+                    case 4 -> Float.NEGATIVE_INFINITY;
+                    default -> (float) r.nextGaussian() * 100;
+                };
+                skip[i] = r.nextInt(4) == 0;
+            }
+            int k = 1 + r.nextInt(keys.length + 5);
+            int[] want = Arrays.stream(Recommendations.order(keys)).filter(i -> !skip[i]).limit(k).toArray();
+            assertArrayEquals(want, Recommendations.best(keys, skip, k), "trial " + trial + ", k " + k);
+        }
+    }
+
+    @Test
     void orderIsTheComparatorsOrder() {
         SplittableRandom r = new SplittableRandom(3);
         for (int trial = 0; trial < 50; trial++) {
