@@ -95,7 +95,7 @@ class GemmParityTest {
     void everyElementIsOneMultiplyAddChainOverK(boolean ta, boolean tb) {
         SplittableRandom rnd = new SplittableRandom(7);
         int[][] shapes = {{3706, 256, 64}, {97, 256, 64}, {13, 64, 64}, {7, 33, 70}, {1, 128, 33}, {25, 300, 17}, {6, 513, 9},
-            {37, 64, 1}, {23, 600, 1}, {9, 1, 70}, {1, 1, 1}}; // n = 1 and k = 1 take their own paths
+            {37, 64, 1}, {23, 600, 1}, {29, 70, 1}, {19, 300, 1}, {1682, 64, 1}, {9, 1, 70}, {1, 1, 1}}; // n = 1 and k = 1 take their own paths (k's tails: 70, 300)
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             float[] a = random(m * k, rnd), b = random(k * n, rnd);
