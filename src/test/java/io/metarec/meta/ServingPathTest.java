@@ -164,9 +164,10 @@ class ServingPathTest {
         assertNull(CatalogueScorer.of(new Maml<>(model, LearnerConfig.defaults().withAdaptedGroups(List.of("mlp", "emb"))), catalogue));
     }
 
-    /** Requests on several threads at once: every score as the full rows give it. */
-    @org.junit.jupiter.api.Test
-    void concurrentRequestsShareTheScorerSafely() throws Exception {
+    /** A MeLU model with identities after one meta-step, 12 users' tasks, a catalogue of three queries' items and its scorer. */
+    record Served(Maml<Examples> maml, List<Task<Examples>> tasks, Examples catalogue, CatalogueScorer scorer) {}
+
+    static Served served() {
         MeluModel model = new MeluModel(RecModelsTestData.FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, null, 2f));
         Maml<Examples> maml = new Maml<>(model, LearnerConfig.defaults().withInnerSteps(STEPS).withInnerLr(0.05f)
                 .withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)).withExecution(LearnerConfig.Execution.PER_TASK));
@@ -174,6 +175,17 @@ class ServingPathTest {
         maml.metaStep(tasks.subList(0, 4));
         Examples catalogue = Examples.concat(List.of(tasks.get(4).query(), tasks.get(5).query(), tasks.get(6).query()));
         CatalogueScorer scorer = CatalogueScorer.of(maml, catalogue);
+        return new Served(maml, tasks, catalogue, scorer);
+    }
+
+    /** Requests on several threads at once: every score as the full rows give it. */
+    @org.junit.jupiter.api.Test
+    void concurrentRequestsShareTheScorerSafely() throws Exception {
+        Served served = served();
+        Maml<Examples> maml = served.maml();
+        List<Task<Examples>> tasks = served.tasks();
+        Examples catalogue = served.catalogue();
+        CatalogueScorer scorer = served.scorer();
         List<float[]> expected = new ArrayList<>();
         List<Params> adapted = new ArrayList<>();
         for (Task<Examples> t : tasks) {
@@ -207,17 +219,12 @@ class ServingPathTest {
      */
     @org.junit.jupiter.api.Test
     void requestsInRecyclingScopesOnVirtualThreadsGiveTheSameBits() throws Exception {
-        MeluModel model = new MeluModel(RecModelsTestData.FIELDS, 8, new int[] {16, 16}, LossKind.MSE, 3f, new MeluModel.Identity(ITEMS, USERS, null, 2f));
-        Maml<Examples> maml = new Maml<>(model, LearnerConfig.defaults().withInnerSteps(STEPS).withInnerLr(0.05f)
-                .withAdaptedGroups(List.of("mlp", MeluModel.PERSONAL)).withExecution(LearnerConfig.Execution.PER_TASK));
-        List<Task<Examples>> tasks = RecModelsTestData.tasks(12);
-        maml.metaStep(tasks.subList(0, 4));
-        Examples catalogue = Examples.concat(List.of(tasks.get(4).query(), tasks.get(5).query(), tasks.get(6).query()));
-        CatalogueScorer scorer = CatalogueScorer.of(maml, catalogue);
-        java.util.function.IntFunction<float[]> request = u -> {
-            try (var scope = maml.backend().openScope()) {
-                Params a = maml.adaptTo(tasks.get(u).support(), STEPS);
-                return scorer.score(a, firstRow(tasks.get(u).support())).toArray();
+        Served served = served();
+        List<Task<Examples>> tasks = served.tasks();
+        java.util.function.IntFunction<float[]> request = u -> { // what a served request does (Recommendations.topK)
+            try (var scope = served.maml().backend().openScope()) {
+                Params a = served.maml().adaptTo(tasks.get(u).support(), STEPS);
+                return served.scorer().score(a, firstRow(tasks.get(u).support())).toArray();
             }
         };
         HostScopes.Mode before = HostScopes.mode();

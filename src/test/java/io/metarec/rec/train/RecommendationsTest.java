@@ -59,6 +59,18 @@ class RecommendationsTest {
         for (int i = 0; i < full.size(); i++) assertEquals(full.get(i).score(), fast.get(i).score(), 1e-5f, what + ", rank " + i);
     }
 
+    /** A ranking key: ±0, small integers (ties), one of two special values, or a Gaussian. */
+    private static float awkwardKey(SplittableRandom r, float special, float other) {
+        return switch (r.nextInt(6)) {
+            case 0 -> 0f;
+            case 1 -> -0f;
+            case 2 -> r.nextInt(4); // ties
+            case 3 -> special;
+            case 4 -> other;
+            default -> (float) r.nextGaussian() * 100;
+        };
+    }
+
     @Test
     void theBestKAreTheOrdersFirstKWithoutTheSkipped() {
         SplittableRandom r = new SplittableRandom(5);
@@ -66,14 +78,7 @@ class RecommendationsTest {
             float[] keys = new float[1 + r.nextInt(120)];
             boolean[] skip = new boolean[keys.length];
             for (int i = 0; i < keys.length; i++) {
-                keys[i] = switch (r.nextInt(6)) {
-                    case 0 -> 0f;
-                    case 1 -> -0f;
-                    case 2 -> r.nextInt(4); // ties
-                    case 3 -> Float.NaN;
-                    case 4 -> Float.NEGATIVE_INFINITY;
-                    default -> (float) r.nextGaussian() * 100;
-                };
+                keys[i] = awkwardKey(r, Float.NaN, Float.NEGATIVE_INFINITY);
                 skip[i] = r.nextInt(4) == 0;
             }
             int k = 1 + r.nextInt(keys.length + 5);
@@ -88,14 +93,7 @@ class RecommendationsTest {
         for (int trial = 0; trial < 50; trial++) {
             float[] keys = new float[1 + r.nextInt(300)];
             for (int i = 0; i < keys.length; i++) {
-                keys[i] = switch (r.nextInt(6)) {
-                    case 0 -> 0f;
-                    case 1 -> -0f;
-                    case 2 -> r.nextInt(4); // ties
-                    case 3 -> Float.NEGATIVE_INFINITY;
-                    case 4 -> Float.MAX_VALUE;
-                    default -> (float) r.nextGaussian() * 100;
-                };
+                keys[i] = awkwardKey(r, Float.NEGATIVE_INFINITY, Float.MAX_VALUE);
             }
             Integer[] boxed = new Integer[keys.length];
             for (int i = 0; i < boxed.length; i++) boxed[i] = i;
