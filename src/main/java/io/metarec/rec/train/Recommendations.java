@@ -70,9 +70,7 @@ public final class Recommendations {
             if (catalogue != null && catalogue.rows() == n && catalogue.validFor(adapted)) {
                 scores = catalogue.score(adapted, encoder.encode(user, new int[] {0}, new float[1])).toArray();
             } else {
-                int[] all = new int[n];
-                for (int i = 0; i < all.length; i++) all[i] = i;
-                scores = learner.predict(adapted, encoder.encode(user, all, new float[all.length])).toArray();
+                scores = learner.predict(adapted, encoder.encode(user, identity(n), new float[n])).toArray();
             }
             requireFinite(learner.name(), 0, scores);
             if (scale != null) for (int i = 0; i < scores.length; i++) scores[i] = Math.min(scale[1], Math.max(scale[0], scores[i]));
@@ -92,24 +90,13 @@ public final class Recommendations {
     }
 
     /**
-     * Indices by key, highest first, ties by index (−0 ties with +0; NaN, which a ranking never
-     * holds, above all): one primitive sort of (key, index) packed into longs, no boxing.
-     */
-    static int[] order(float[] keys) {
-        long[] packed = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) packed[i] = packed(keys[i], i);
-        Arrays.sort(packed);
-        int[] out = new int[keys.length];
-        for (int i = 0; i < out.length; i++) out[i] = (int) packed[i];
-        return out;
-    }
-
-    /**
-     * The first {@code k} indices of {@link #order}{@code (keys)} that {@code skip} does not mark
-     * (all of them when fewer), by a bounded selection: a max-heap of the k best packed keys, then
-     * one sort of those k. A request ranks the whole catalogue for ten items; sorting all of it
-     * was O(n log n) where this is O(n log k). The packed keys are distinct, so the result is the
-     * sorted order's prefix exactly.
+     * The first {@code k} indices by key, highest first (−0 ties with +0; NaN, which a ranking never
+     * holds, above all), ties by index, among those {@code skip} does not mark (all of them when
+     * fewer): a bounded selection, a max-heap of the k best (key, index) pairs packed into longs,
+     * then one primitive sort of those k. A request ranks the whole catalogue for ten items;
+     * sorting all of it (which had replaced a comparator sort of boxed indices) was O(n log n)
+     * where this is O(n log k). The packed keys are distinct, so the result is the full sort's
+     * prefix exactly.
      */
     static int[] best(float[] keys, boolean[] skip, int k) {
         long[] heap = new long[Math.min(k, keys.length)];

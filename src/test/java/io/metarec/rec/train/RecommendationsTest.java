@@ -71,8 +71,16 @@ class RecommendationsTest {
         };
     }
 
+    /** Indices by key, highest first (NaN above all, −0 tying +0), ties by index: a comparator sort of boxed indices. */
+    private static int[] comparatorOrder(float[] keys) {
+        Integer[] boxed = new Integer[keys.length];
+        for (int i = 0; i < boxed.length; i++) boxed[i] = i;
+        Arrays.sort(boxed, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b)); // stable: NaN ties keep index order
+        return Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+    }
+
     @Test
-    void theBestKAreTheOrdersFirstKWithoutTheSkipped() {
+    void theBestKAreTheComparatorsFirstKWithoutTheSkipped() {
         SplittableRandom r = new SplittableRandom(5);
         for (int trial = 0; trial < 200; trial++) {
             float[] keys = new float[1 + r.nextInt(120)];
@@ -82,23 +90,20 @@ class RecommendationsTest {
                 skip[i] = r.nextInt(4) == 0;
             }
             int k = 1 + r.nextInt(keys.length + 5);
-            int[] want = Arrays.stream(Recommendations.order(keys)).filter(i -> !skip[i]).limit(k).toArray();
+            int[] want = Arrays.stream(comparatorOrder(keys)).filter(i -> !skip[i]).limit(k).toArray();
             assertArrayEquals(want, Recommendations.best(keys, skip, k), "trial " + trial + ", k " + k);
         }
     }
 
     @Test
-    void orderIsTheComparatorsOrder() {
+    void theBestOfAllIsTheComparatorsOrder() {
         SplittableRandom r = new SplittableRandom(3);
         for (int trial = 0; trial < 50; trial++) {
             float[] keys = new float[1 + r.nextInt(300)];
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = awkwardKey(r, Float.NEGATIVE_INFINITY, Float.MAX_VALUE);
             }
-            Integer[] boxed = new Integer[keys.length];
-            for (int i = 0; i < boxed.length; i++) boxed[i] = i;
-            Arrays.sort(boxed, (a, b) -> keys[b] != keys[a] ? Float.compare(keys[b], keys[a]) : Integer.compare(a, b));
-            assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(), Recommendations.order(keys));
+            assertArrayEquals(comparatorOrder(keys), Recommendations.best(keys, new boolean[keys.length], keys.length));
         }
     }
 }
