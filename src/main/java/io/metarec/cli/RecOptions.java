@@ -59,7 +59,7 @@ public final class RecOptions {
     String execution;
 
     @Option(names = "--stack-size", paramLabel = "N",
-            description = "with batched execution, the most tasks one stack holds; a meta-batch is cut into equal stacks run in parallel (default 0 = automatic: " + io.metarec.meta.LearnerConfig.HOST_STACK + " on the CPU, the whole meta-batch on a GPU)")
+            description = "with batched execution, the most tasks one stack holds; a meta-batch is cut into equal stacks run in parallel (default 0 = automatic: " + io.metarec.meta.LearnerConfig.HOST_STACK + " on the CPU, fewer for large tasks, the whole meta-batch on a GPU)")
     Integer stackSize;
 
     @Option(names = "--seed", paramLabel = "S", description = "seed of initialisation, task order and negative sampling (default 1)")

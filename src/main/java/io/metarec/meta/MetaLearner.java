@@ -209,8 +209,11 @@ public abstract class MetaLearner<D> {
     /** Whether a meta-step stacks its tasks (resolving AUTO against the current backend). */
     public boolean batched() { return runner.batched(); }
 
-    /** The most tasks one stack of a meta-batch of {@code n} holds (1 unless {@link #batched}). */
-    public int stackSize(int n) { return runner.batched() ? runner.stackSize(n) : 1; }
+    /**
+     * The most tasks one stack of a meta-batch of {@code n} holds (1 unless {@link #batched}), when its
+     * largest support and query sets have {@code support} and {@code query} examples.
+     */
+    public int stackSize(int n, int support, int query) { return runner.batched() ? runner.stackSize(n, support, query) : 1; }
 
     /** The outcome of one meta-step: mean query loss over the tasks used, and how many were skipped. */
     public record StepResult(double loss, int tasks, int skipped) {}

@@ -108,17 +108,29 @@ final class TaskRunner<D> {
 
     /** The meta-batch as stacks: one per task, or with batched execution {@link TaskStack#cut} into stacks of at most {@link #stackSize}. */
     List<TaskStack<D>> stacks(List<Task<D>> tasks, int firstIndex) {
-        if (batched()) return TaskStack.cut(tasks, firstIndex, stackSize(tasks.size()));
+        if (batched()) {
+            int support = 0, query = 0;
+            for (Task<D> t : tasks) {
+                support = Math.max(support, learner.model.examples(t.support()));
+                query = Math.max(query, learner.model.examples(t.query()));
+            }
+            return TaskStack.cut(tasks, firstIndex, stackSize(tasks.size(), support, query));
+        }
         List<TaskStack<D>> stacks = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) stacks.add(TaskStack.single(tasks.get(i), firstIndex + i));
         return stacks;
     }
 
-    /** The most tasks a stack of an {@code n}-task meta-batch holds ({@link LearnerConfig#stackSize}, resolved). */
-    int stackSize(int n) {
+    /**
+     * The most tasks a stack of an {@code n}-task meta-batch holds ({@link LearnerConfig#stackSize},
+     * resolved), its largest support and query sets having {@code support} and {@code query} examples
+     * (−1 where the model cannot tell).
+     */
+    int stackSize(int n, int support, int query) {
         int configured = learner.config.stackSize();
-        if (configured == LearnerConfig.AUTO_STACK) return store.backend().hostResident() ? Math.min(n, LearnerConfig.HOST_STACK) : n;
-        return Math.min(n, configured);
+        if (configured != LearnerConfig.AUTO_STACK) return Math.min(n, configured);
+        if (!store.backend().hostResident()) return n;
+        return Math.min(n, LearnerConfig.hostStack(learner.config.innerSteps(), support, query));
     }
 
     /**

@@ -217,14 +217,26 @@ class LearnerBehaviourTest {
     }
 
     @Test
-    void theAutomaticStackSizeOnTheCpuIsFourTasks() {
+    void theAutomaticStackSizeOnTheCpuIsFourTasksUnlessTheirTapeIsLarge() {
         MetaLearner<Batch> auto = learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED));
         assertEquals(4, LearnerConfig.HOST_STACK);
-        assertEquals(LearnerConfig.HOST_STACK, auto.stackSize(32));
-        assertEquals(3, auto.stackSize(3), "no more than the meta-batch");
-        assertEquals(3, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(3)).stackSize(32));
-        assertEquals(32, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(64)).stackSize(32));
-        assertEquals(1, learner(Kind.MAML).stackSize(32), "per task: stacks of one");
+        assertEquals(LearnerConfig.HOST_STACK, auto.stackSize(32, 20, 10));
+        assertEquals(3, auto.stackSize(3, 20, 10), "no more than the meta-batch");
+        assertEquals(LearnerConfig.HOST_STACK, auto.stackSize(32, -1, -1), "a model that cannot count its examples");
+        assertEquals(3, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(3)).stackSize(32, 20, 10));
+        assertEquals(32, learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withStackSize(64)).stackSize(32, 20, 10));
+        assertEquals(1, learner(Kind.MAML).stackSize(32, 20, 10), "per task: stacks of one");
+        // MeLU's benchmark shapes: (support 20 | 100, 1 | 5 inner steps), query 10.
+        assertEquals(4, LearnerConfig.hostStack(1, 20, 10));
+        assertEquals(4, LearnerConfig.hostStack(5, 20, 10), "780 tape rows a task");
+        assertEquals(4, LearnerConfig.hostStack(1, 100, 10), "420");
+        assertEquals(1, LearnerConfig.hostStack(5, 100, 10), "3,660: a stack of one");
+        assertEquals(2, LearnerConfig.hostStack(3, 100, 10), "1,640: two fit in the budget");
+        assertEquals(1, LearnerConfig.hostStack(5, 100_000, 10), "never none");
+        // A stack that an explicit size would cut differently is cut by the tasks' size, whatever the thread count.
+        MetaLearner<Batch> config = learner(Kind.MAML, c -> c.withExecution(LearnerConfig.Execution.BATCHED).withInnerSteps(5));
+        assertEquals(1, config.stackSize(32, 100, 10));
+        assertEquals(4, config.stackSize(32, 10, 10));
         var e = assertThrows(IllegalArgumentException.class, () -> LearnerConfig.defaults().withStackSize(-1));
         assertTrue(e.getMessage().contains("stack size"), e.getMessage());
     }

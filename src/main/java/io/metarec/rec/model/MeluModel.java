@@ -194,6 +194,8 @@ public final class MeluModel implements MetaModel<Examples> {
         return Params.empty().with(offsetName, fast.get(offsetName).add(offset)).with(biasName, fast.get(biasName).add(bias));
     }
 
+    @Override public int examples(Examples data) { return data.rows(); }
+
     /** Features: the field embeddings; with identity, then e_i [d], e_u [d] and b_i + b_u [1]. */
     @Override public int featureWidth() { return identity == null ? fieldWidth : fieldWidth + 2 * identity.dim() + 1; }
 

@@ -81,6 +81,8 @@ public final class MetricModel implements MetaModel<Examples> {
                 .with("metric.b", Tensor.full(initialBias, 1));
     }
 
+    @Override public int examples(Examples data) { return data.rows(); }
+
     /** Towers and embeddings are the embedding stage; the metric head adapts. */
     @Override public int featureWidth() { return identity == null ? 2 * dim : 2 * dim + 1; }
 

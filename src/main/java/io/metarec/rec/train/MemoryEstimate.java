@@ -30,7 +30,8 @@ import java.util.Locale;
  *     order    = 1 for second-order learners, ⅓ for first-order ones (FOMAML, Meta-LSTM)
  *   batch      = min(meta-batch, training tasks)
  *   concurrent = min(batch, stack · threads) when the tasks are stacked (--execution batched; stack =
- *                the tasks a stack holds, LearnerConfig.stackSize), else min(threads, batch)
+ *                the tasks a stack holds, LearnerConfig.stackSize, resolved for the largest training
+ *                support and query), else min(threads, batch)
  *   partials   = 4 · dense · (log₂ batch + concurrent)   (per-task gradient sums parked in the tree)
  * </pre>
  *
@@ -83,7 +84,7 @@ public record MemoryEstimate(long data, long state, long tape, int concurrent, b
         double a = stacked ? TAPE_PER_VALUE_STACKED : TAPE_PER_VALUE, b = stacked ? TAPE_PER_DENSE_STACKED : TAPE_PER_DENSE;
         long tape = (long) (4.0 * order * (k + 1) * (a * rows * width + b * dense));
         int batch = Math.max(1, Math.min(c.metaBatch(), e.trainTasks().size())); // a meta-batch is at most the training tasks
-        int concurrent = (int) Math.min(batch, (long) learner.stackSize(batch) * Math.max(1, threads)); // a stack of one per task
+        int concurrent = (int) Math.min(batch, (long) learner.stackSize(batch, support, query) * Math.max(1, threads)); // a stack of one per task
         long partials = 4L * dense * (32 - Integer.numberOfLeadingZeros(batch) + concurrent);
         long data = PER_INTERACTION * e.data().interactions().size() + PER_ENTITY * ((long) e.data().numUsers() + e.data().numItems());
         return new MemoryEstimate(data, 4L * all * STATE_COPIES, tape, concurrent, stacked, partials, all, (int) Math.min(Integer.MAX_VALUE, rows), width);

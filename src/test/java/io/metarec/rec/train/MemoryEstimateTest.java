@@ -55,6 +55,12 @@ class MemoryEstimateTest {
         assertTrue(stacked.bytes() > two.bytes(), stacked.describe() + " vs " + two.describe());
         assertEquals(LearnerConfig.HOST_STACK, estimate(config("maml", List.of(16), 2, 100_000, LearnerConfig.Execution.BATCHED), 1).concurrent(),
                 "one stack at a time on one worker");
+        // Tasks whose tape is large (many inner steps over these supports) are stacked fewer at a time.
+        int support = 0, query = 0;
+        for (var t : e.trainTasks()) { support = Math.max(support, t.support().rows()); query = Math.max(query, t.query().rows()); }
+        int steps = 12, fit = LearnerConfig.hostStack(steps, support, query);
+        assertTrue(fit < LearnerConfig.HOST_STACK, "the fixture's largest task: " + support + " + " + query + " rows");
+        assertEquals(2 * fit, estimate(config("maml", List.of(16), steps, 16, LearnerConfig.Execution.BATCHED), 2).concurrent());
         int tasks = e.trainTasks().size();
         assertEquals(tasks, estimate(config("maml", List.of(16), 2, 100_000, LearnerConfig.Execution.BATCHED), 100_000).concurrent(),
                 "a meta-batch is at most the training tasks");
