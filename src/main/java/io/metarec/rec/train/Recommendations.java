@@ -56,7 +56,7 @@ public final class Recommendations {
     /**
      * The same, scoring the catalogue with {@code catalogue} (the items' side embedded once per model,
      * see {@link CatalogueScorer}; null, or not valid for the adapted parameters: every row embedded
-     * here): the same scores, bitwise.
+     * here): the same scores up to float rounding (within 1e-5 on a rating scale, see {@link CatalogueScorer}).
      */
     public static List<Scored> topK(MetaLearner<Examples> learner, FeatureEncoder encoder, CatalogueScorer catalogue,
                                     FeatureEncoder.UserProfile user, int[] items, float[] targets, int steps, int k, float[] scale,
