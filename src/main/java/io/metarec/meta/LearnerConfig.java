@@ -30,8 +30,9 @@ public record LearnerConfig(int innerSteps, float innerLr, List<String> adaptedG
     /**
      * {@link #stackSize}'s default: stacks of at most {@value #HOST_STACK} tasks on a
      * {@linkplain io.metarec.backend.Backend#hostResident host-resident} backend, fewer where the tasks
-     * are large ({@link #hostStack}), the whole meta-batch as one stack on a device. On the CPU a stack's kernels are already large at a few tasks (its
-     * products fold the tasks' rows), and several stacks keep every worker busy from start to end,
+     * are large ({@link #hostStack}), the whole meta-batch as one stack on a device. On the CPU a
+     * stack's kernels are already large at a few tasks (its products fold the tasks' rows), and
+     * several stacks keep every worker busy from start to end,
      * where one stack can use a second thread only inside its larger kernels: stacks of 8 ran MeLU's
      * (20, 1) and (100, 1) meta-steps 1.31× and 1.27× faster on two threads than one stack of 32,
      * level on one thread (JMH, three interleaved pairs, docs/benchmarks.md). Stacks of 4 instead of 8
