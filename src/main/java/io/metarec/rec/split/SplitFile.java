@@ -114,7 +114,28 @@ public final class SplitFile {
             if (rows == 0) throw new DataFormatException(file, "has a header but no rows");
         }
         if (!hasRoles) chooseQueries(d, scen, roles, seed, querySize);
-        return fromAssignment(d, scen, roles, "file=" + file + (hasRoles ? "" : " (queries chosen with seed=" + seed + " query=" + querySize + ")"));
+        ColdStartSplit split = fromAssignment(d, scen, roles, "file=" + file + (hasRoles ? "" : " (queries chosen with seed=" + seed + " query=" + querySize + ")"));
+        requireUsableTasks(file, d, split, hasRoles, querySize);
+        return split;
+    }
+
+    /**
+     * Every task must have a query to score, and a training task a support to adapt on too; a user
+     * in a test scenario without support ratings is a new user with nothing rated yet, scored
+     * unadapted. Without a role column the queries are each task's random {@code querySize}
+     * ratings, so a task with no more ratings than that has no support left.
+     */
+    private static void requireUsableTasks(Path file, Dataset d, ColdStartSplit split, boolean hasRoles, int querySize) {
+        for (Scenario s : Scenario.values())
+            for (UserTask t : split.tasks(s)) {
+                String who = "user " + quote(d.userId(t.user())) + " in " + s.label() + " has " + t.supportSize() + " support and "
+                        + t.querySize() + " query ratings";
+                if (t.querySize() == 0)
+                    throw new DataFormatException(file, who + ": a task needs at least one query rating to be scored" + (hasRoles ? " (role column)" : ""));
+                if (s == Scenario.TRAIN && t.supportSize() == 0)
+                    throw new DataFormatException(file, who + ": a training task needs at least one support rating to adapt on"
+                            + (hasRoles ? " (role column)" : " (without a role column each task's query is " + querySize + " random ratings, so it needs more)"));
+            }
     }
 
     /** The split file in {@code dir} when there is one, otherwise the protocol's split (not written). */

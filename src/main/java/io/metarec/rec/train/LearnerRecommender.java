@@ -41,8 +41,9 @@ public final class LearnerRecommender implements Recommender {
 
     @Override public boolean predictsRatings() { return !tasks.feedback().implicit(); }
 
+    /** A user without support ratings (a split may have one in a test scenario) is scored by θ itself, as {@code recommend} scores one. */
     @Override public Scorer adapt(UserTask task) {
-        Params adapted = learner.adaptTo(tasks.support(task), steps);
+        Params adapted = task.supportSize() == 0 ? learner.modelParams() : learner.adaptTo(tasks.support(task), steps);
         FeatureEncoder.UserProfile profile = tasks.profile(task.user());
         return new Scorer() {
             @Override public float[] score(int[] items) {

@@ -116,6 +116,34 @@ class SplitFileTest {
         expect(file, d, 2, "bob,i1", "expected 3 comma-separated fields");
     }
 
+    @Test
+    void tasksWithNothingToScoreOrToAdaptOnInTrainingAreRefusedNamingTheUser() throws IOException {
+        Dataset d = tiny();
+        Path file = tmp.resolve("tasks.csv");
+        StringBuilder allSupport = new StringBuilder("user,item,scenario,role\n");
+        for (int i = 0; i < 14; i++) allSupport.append("alice,i").append(i).append(",train,support\n");
+        Files.writeString(file, allSupport);
+        expectTask(file, d, "user \"alice\" in train has 14 support and 0 query ratings: a task needs at least one query rating to be scored");
+        Files.writeString(file, allSupport.toString().replace("support", "query").replace("scenario,role", "scenario,role"));
+        expectTask(file, d, "user \"alice\" in train has 0 support and 14 query ratings: a training task needs at least one support rating to adapt on (role column)");
+        // Without a role column the query is each task's querySize random ratings: bob's 6 leave no support.
+        Files.writeString(file, "user,item,scenario\n" + "bob,i0,train\nbob,i1,train\nbob,i2,train\nbob,i3,train\nbob,i4,train\nbob,i5,train\n");
+        expectTask(file, d, "user \"bob\" in train has 0 support and 6 query ratings: a training task needs at least one support rating to adapt on"
+                + " (without a role column each task's query is 10 random ratings, so it needs more)");
+        Files.writeString(file, "user,item,scenario,role\nalice,i0,train,support\nalice,i1,train,query\nbob,i0,user-cold,support\n");
+        expectTask(file, d, "user \"bob\" in user-cold has 1 support and 0 query ratings");
+        // A new user in a test scenario with nothing rated yet is a task (scored unadapted).
+        Files.writeString(file, "user,item,scenario,role\nalice,i0,train,support\nalice,i1,train,query\nbob,i0,user-cold,query\n");
+        assertEquals(0, SplitFile.read(file, d, 1, 10).tasks(Scenario.USER_COLD).get(0).supportSize());
+    }
+
+    static void expectTask(Path file, Dataset d, String reason) {
+        DataFormatException e = assertThrows(DataFormatException.class, () -> SplitFile.read(file, d, 1, 10));
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertTrue(e.getMessage().contains(file.getFileName().toString()), e.getMessage());
+    }
+
     static void expect(Path file, Dataset d, long line, String text, String reason) {
         DataFormatException e = assertThrows(DataFormatException.class, () -> SplitFile.read(file, d, 1, 10));
         assertEquals(file, e.file());
