@@ -120,14 +120,12 @@ class SplitFileTest {
     void tasksWithNothingToScoreOrToAdaptOnInTrainingAreRefusedNamingTheUser() throws IOException {
         Dataset d = tiny();
         Path file = tmp.resolve("tasks.csv");
-        StringBuilder allSupport = new StringBuilder("user,item,scenario,role\n");
-        for (int i = 0; i < 14; i++) allSupport.append("alice,i").append(i).append(",train,support\n");
-        Files.writeString(file, allSupport);
+        Files.writeString(file, "user,item,scenario,role\n" + rows("alice", 14, "train,support"));
         expectTask(file, d, "user \"alice\" in train has 14 support and 0 query ratings: a task needs at least one query rating to be scored");
-        Files.writeString(file, allSupport.toString().replace("support", "query").replace("scenario,role", "scenario,role"));
+        Files.writeString(file, "user,item,scenario,role\n" + rows("alice", 14, "train,query"));
         expectTask(file, d, "user \"alice\" in train has 0 support and 14 query ratings: a training task needs at least one support rating to adapt on (role column)");
         // Without a role column the query is each task's querySize random ratings: bob's 6 leave no support.
-        Files.writeString(file, "user,item,scenario\n" + "bob,i0,train\nbob,i1,train\nbob,i2,train\nbob,i3,train\nbob,i4,train\nbob,i5,train\n");
+        Files.writeString(file, "user,item,scenario\n" + rows("bob", 6, "train"));
         expectTask(file, d, "user \"bob\" in train has 0 support and 6 query ratings: a training task needs at least one support rating to adapt on"
                 + " (without a role column each task's query is 10 random ratings, so it needs more)");
         Files.writeString(file, "user,item,scenario,role\nalice,i0,train,support\nalice,i1,train,query\nbob,i0,user-cold,support\n");
@@ -135,6 +133,13 @@ class SplitFileTest {
         // A new user in a test scenario with nothing rated yet is a task (scored unadapted).
         Files.writeString(file, "user,item,scenario,role\nalice,i0,train,support\nalice,i1,train,query\nbob,i0,user-cold,query\n");
         assertEquals(0, SplitFile.read(file, d, 1, 10).tasks(Scenario.USER_COLD).get(0).supportSize());
+    }
+
+    /** Lines "user,i0,rest" … "user,i(n−1),rest". */
+    static String rows(String user, int n, String rest) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) b.append(user).append(",i").append(i).append(',').append(rest).append('\n');
+        return b.toString();
     }
 
     static void expectTask(Path file, Dataset d, String reason) {
