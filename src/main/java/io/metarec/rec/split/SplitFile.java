@@ -128,14 +128,16 @@ public final class SplitFile {
     private static void requireUsableTasks(Path file, Dataset d, ColdStartSplit split, boolean hasRoles, int querySize) {
         for (Scenario s : Scenario.values())
             for (UserTask t : split.tasks(s)) {
-                String who = "user " + quote(d.userId(t.user())) + " in " + s.label() + " has " + t.supportSize() + " support and "
-                        + t.querySize() + " query ratings";
                 if (t.querySize() == 0)
-                    throw new DataFormatException(file, who + ": a task needs at least one query rating to be scored" + (hasRoles ? " (role column)" : ""));
+                    throw new DataFormatException(file, who(d, s, t) + ": a task needs at least one query rating to be scored" + (hasRoles ? " (role column)" : ""));
                 if (s == Scenario.TRAIN && t.supportSize() == 0)
-                    throw new DataFormatException(file, who + ": a training task needs at least one support rating to adapt on"
+                    throw new DataFormatException(file, who(d, s, t) + ": a training task needs at least one support rating to adapt on"
                             + (hasRoles ? " (role column)" : " (without a role column each task's query is " + querySize + " random ratings, so it needs more)"));
             }
+    }
+
+    private static String who(Dataset d, Scenario s, UserTask t) {
+        return "user " + quote(d.userId(t.user())) + " in " + s.label() + " has " + t.supportSize() + " support and " + t.querySize() + " query ratings";
     }
 
     /** The split file in {@code dir} when there is one, otherwise the protocol's split (not written). */
