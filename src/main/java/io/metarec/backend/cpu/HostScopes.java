@@ -48,8 +48,10 @@ import java.util.WeakHashMap;
  * strongly, an eighth of a 30 MiB heap made a job its estimate fits run out: MemoryCheckProcessTest).
  * With {@code -Dmetarec.hostScopes=check} a closed scope's
  * arrays are filled with NaN and never reused, so a read after the scope closed shows as NaN
- * instead of another task's numbers: the test suite runs this way, so every CPU path keeps the
- * scope contract recycling (and the device backend) rely on.
+ * instead of another task's numbers, and a new array of unspecified contents (not {@code zeros})
+ * starts as NaN, so a kernel that reads its output before writing it shows too: the test suite
+ * runs this way, so every CPU path keeps the contracts recycling (and the device backend, whose
+ * buffers are neither zeroed nor kept apart) rely on.
  */
 public final class HostScopes {
     /**
@@ -188,15 +190,28 @@ public final class HostScopes {
     /** A buffer of {@code length} floats, owned by this thread's innermost scope if one is open; zeroed if {@code zero}. */
     static HeapBuffer allocate(int length, boolean zero) {
         if (length < 0) throw new NegativeArraySizeException("buffer length " + length);
-        if (mode == Mode.OFF || length == 0) return new HeapBuffer(new float[length]);
+        Mode m = mode;
+        if (m == Mode.OFF || length == 0) return new HeapBuffer(fresh(length, zero, m));
         State s = STATE.get();
-        if (s.open.isEmpty()) return new HeapBuffer(new float[length]);
+        if (s.open.isEmpty()) return new HeapBuffer(fresh(length, zero, m));
         float[] a = FREE.take(length);
-        if (a == null) a = new float[length];
+        if (a == null) a = fresh(length, zero, m);
         else if (zero) Arrays.fill(a, 0f);
         HeapBuffer b = new HeapBuffer(a);
         s.open.get(s.open.size() - 1).owned.put(b, Boolean.TRUE);
         return b;
+    }
+
+    /**
+     * A new array; in the check mode (the test suite's), one whose contents are unspecified
+     * ({@link io.metarec.backend.Backend#allocate}) is filled with NaN, so that a kernel reading an
+     * element of its output before writing it shows in the tests instead of reading the JVM's zeros
+     * (a device buffer has no such zeros).
+     */
+    private static float[] fresh(int length, boolean zero, Mode m) {
+        float[] a = new float[length];
+        if (!zero && m == Mode.CHECK) Arrays.fill(a, Float.NaN);
+        return a;
     }
 
     /**

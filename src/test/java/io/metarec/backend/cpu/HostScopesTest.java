@@ -184,4 +184,17 @@ class HostScopesTest {
             assertNotSame(array(loose), array(be.allocate(33)));
         }
     }
+
+    @Test void theCheckModeFillsArraysOfUnspecifiedContentsWithNan() {
+        HostScopes.setMode(HostScopes.Mode.CHECK);
+        for (boolean scoped : new boolean[] {false, true}) {
+            try (MemoryScope s = scoped ? be.openScope() : MemoryScope.NONE) {
+                float[] unspecified = array(be.allocate(1000)), zeros = array(be.zeros(1000));
+                for (int i = 0; i < 1000; i++) {
+                    assertTrue(Float.isNaN(unspecified[i]), "allocate: a kernel that reads before it writes shows (scoped " + scoped + ")");
+                    assertEquals(0f, zeros[i]);
+                }
+            }
+        }
+    }
 }
