@@ -170,6 +170,16 @@ public interface Backend {
         return MemoryScope.NONE;
     }
 
+    /**
+     * {@link #openScope} for work that repeats on this thread — a meta-step's task after task, each
+     * allocating much the same sequence of buffers — where a host backend may hand the next such
+     * scope the arrays this one allocated and did not {@link MemoryScope#keep}. The same contract as
+     * {@link #openScope}. Default: {@link #openScope}.
+     */
+    default MemoryScope openRepeatingScope() {
+        return openScope();
+    }
+
     /** Frees a buffer now, whoever owns it; the caller guarantees nothing reads it again. Default: nothing. */
     default void release(Buffer buffer) {}
 

@@ -178,7 +178,7 @@ final class TaskRunner<D> {
         List<String> names = leaves.names();
         int skipped = 0;
         while (stack != null) {
-            try (MemoryScope scope = be.openScope()) {
+            try (MemoryScope scope = be.openRepeatingScope()) { // one stack after another: the same allocations
                 MetaLearner.Contribution c = learner.contribution(leaves, stack);
                 if (c.gradSum() == null || c.used() == 0) return new GradientTree.Partial(null, false, 0, 0, skipped);
                 Gradient[] g = new Gradient[names.size()];

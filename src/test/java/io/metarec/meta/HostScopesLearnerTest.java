@@ -40,7 +40,22 @@ class HostScopesLearnerTest {
 
     /** Three meta-steps on ragged tasks, then a new task's adaptation and query prediction, as raw bits. */
     private static List<int[]> trace(Fixtures.Kind kind, HostScopes.Mode mode) {
+        return trace(kind, mode, true);
+    }
+
+    /** The same with the task arenas of repeating scopes on or off (off: OFF mode is the collector's alone). */
+    private static List<int[]> trace(Fixtures.Kind kind, HostScopes.Mode mode, boolean arenas) {
         HostScopes.setMode(mode);
+        boolean arenasBefore = HostScopes.taskArenas();
+        HostScopes.setTaskArenas(arenas);
+        try {
+            return traceNow(kind);
+        } finally {
+            HostScopes.setTaskArenas(arenasBefore);
+        }
+    }
+
+    private static List<int[]> traceNow(Fixtures.Kind kind) {
         MetaLearner<Batch> learner = Fixtures.learner(kind);
         List<int[]> out = new ArrayList<>();
         for (int s = 0; s < 3; s++) {
@@ -56,10 +71,10 @@ class HostScopesLearnerTest {
 
     @ParameterizedTest
     @EnumSource(Fixtures.Kind.class)
-    void everyLearnerGivesTheSameBitsWithRecycledOrCheckedScopes(Fixtures.Kind kind) {
+    void everyLearnerGivesTheSameBitsWithTaskArenasRecycledOrCheckedScopes(Fixtures.Kind kind) {
         EnginePool.setThreads(2);
-        List<int[]> want = trace(kind, HostScopes.Mode.OFF);
-        for (HostScopes.Mode mode : new HostScopes.Mode[] {HostScopes.Mode.RECYCLE, HostScopes.Mode.CHECK}) {
+        List<int[]> want = trace(kind, HostScopes.Mode.OFF, false);
+        for (HostScopes.Mode mode : new HostScopes.Mode[] {HostScopes.Mode.OFF, HostScopes.Mode.RECYCLE, HostScopes.Mode.CHECK}) {
             List<int[]> got = trace(kind, mode);
             assertEquals(want.size(), got.size());
             for (int i = 0; i < want.size(); i++) assertArrayEquals(want.get(i), got.get(i), kind + ", " + mode + ": tensor " + i + " of the trace");

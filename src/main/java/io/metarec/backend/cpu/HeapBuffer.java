@@ -13,6 +13,8 @@ public final class HeapBuffer implements Buffer {
     private final float[] data;
     /** Set by {@link HostScopes} when the array went back to the free lists; read by {@link #of}. */
     private boolean recycled;
+    /** Where an {@link HostScopes} arena holds this buffer's array for the next repeating scope; −1: nowhere. */
+    int arenaSlot = -1;
 
     public HeapBuffer(float[] data) {
         this.data = java.util.Objects.requireNonNull(data);

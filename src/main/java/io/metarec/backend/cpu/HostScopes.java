@@ -16,7 +16,8 @@ import java.util.WeakHashMap;
 /**
  * Memory scopes for the CPU backends, optionally recycling the arrays a scope's buffers used
  * ({@code -Dmetarec.hostScopes=recycle}; the default, {@code off}, leaves memory to the collector,
- * except in a server, which asks for recycling: {@link #preferRecycling}).
+ * except in a server, which asks for recycling: {@link #preferRecycling}, and in the repeating
+ * scopes a meta-step runs its tasks in, each handing the next its arrays: {@link #openRepeating}).
  *
  * <p>A per-task meta-step allocates the same few hundred arrays for every task (10 MB per task at
  * support 100, five inner steps; 330 MB per meta-step of 32 tasks), all dead once the task's
@@ -104,6 +105,124 @@ public final class HostScopes {
     /** One thread's open scopes, innermost last. */
     private static final class State {
         final ArrayList<Scope> open = new ArrayList<>();
+        /** The open repeating scope whose arena serves this thread's allocations, if any. */
+        ArenaScope arena;
+        /** The arrays the last repeating scope allocated and did not keep, in allocation order. */
+        final ArrayList<float[]> slots = new ArrayList<>();
+        long slotFloats;
+    }
+
+    /** Whether repeating scopes reuse arrays ({@code -Dmetarec.taskArena}, default on). */
+    private static volatile boolean arenas = !"false".equals(System.getProperty("metarec.taskArena"));
+
+    /** Whether repeating scopes opened from now on reuse arrays (see {@link #openRepeating}). */
+    public static boolean taskArenas() { return arenas; }
+
+    /** Sets whether repeating scopes opened from now on reuse arrays (tests and benchmarks). */
+    public static void setTaskArenas(boolean on) { arenas = on; }
+
+    /** Floats a thread's arena keeps between repeating scopes at most (32 MiB). */
+    static final long MAX_SLOT_FLOATS = 8L << 20;
+
+    /**
+     * A repeating scope ({@link io.metarec.backend.Backend#openRepeatingScope}): without recycling
+     * (the default), a scope whose i-th allocation gets the i-th array the previous repeating scope
+     * of this thread allocated and did not keep, when its length matches. A meta-step's tasks run
+     * the same graph, so the same sequence of allocations: the weight-shaped arrays (a layer's
+     * gradient, its fast weights) match from task to task whatever the support's size. No lock and
+     * no map per allocation: an index and a length check. In the other modes (or with
+     * {@code -Dmetarec.taskArena=false}) it is a plain scope; one opened while another's arena serves
+     * the thread suspends that arena instead ({@link Suspension}: two scopes never hand out the same
+     * slots). At most {@link #MAX_SLOT_FLOATS} stay in a thread's slots between scopes.
+     */
+    static MemoryScope openRepeating() {
+        Mode m = mode;
+        if (m != Mode.OFF || !arenas) return open();
+        State s = STATE.get();
+        if (s.arena != null) return new Suspension(s);
+        return s.arena = new ArenaScope(s);
+    }
+
+    /**
+     * A scope opened while a repeating scope's arena serves this thread, recycling off: until it
+     * closes, allocations are the collector's again. Work nested in a task's scope — or another
+     * task the pool runs on this thread while it waits — then never takes slots the task's scope
+     * hands out, nor leaves arrays there that must outlive it.
+     */
+    private static final class Suspension implements MemoryScope {
+        private final State state;
+        private final ArenaScope suspended;
+        private boolean closed;
+
+        Suspension(State state) {
+            this.state = state;
+            this.suspended = state.arena;
+            state.arena = null;
+        }
+
+        @Override public void keep(Buffer... buffers) {
+            if (closed) throw new IllegalStateException("keep on a closed memory scope");
+        }
+
+        @Override public void close() {
+            if (closed) return;
+            if (state.arena != null) throw new IllegalStateException("memory scopes must close innermost first (and on the thread that opened them)");
+            closed = true;
+            state.arena = suspended;
+        }
+    }
+
+    /** A repeating scope's arena: hands out the thread's slots in allocation order (see {@link #openRepeating}). */
+    private static final class ArenaScope implements MemoryScope {
+        private final State state;
+        private final ArrayList<HeapBuffer> handed = new ArrayList<>();
+        private boolean closed;
+
+        ArenaScope(State state) {
+            this.state = state;
+        }
+
+        HeapBuffer allocate(int length, boolean zero) {
+            int i = handed.size();
+            ArrayList<float[]> slots = state.slots;
+            float[] a = i < slots.size() ? slots.get(i) : null;
+            if (a != null && a.length == length) {
+                if (zero) Arrays.fill(a, 0f);
+            } else {
+                float[] old = a;
+                a = new float[length];
+                long floats = state.slotFloats - (old == null ? 0 : old.length) + length;
+                if (floats <= MAX_SLOT_FLOATS) {
+                    while (slots.size() <= i) slots.add(null);
+                    slots.set(i, a);
+                    state.slotFloats = floats;
+                }
+            }
+            HeapBuffer b = new HeapBuffer(a);
+            if (i < slots.size() && slots.get(i) == a) b.arenaSlot = i;
+            handed.add(b);
+            return b;
+        }
+
+        @Override public void keep(Buffer... buffers) {
+            if (closed) throw new IllegalStateException("keep on a closed memory scope");
+            for (Buffer buffer : buffers) {
+                if (buffer instanceof HeapBuffer h && h.arenaSlot >= 0 && h.arenaSlot < handed.size() && handed.get(h.arenaSlot) == h) {
+                    state.slots.set(h.arenaSlot, null); // it lives on: the next scope must not get its array
+                    state.slotFloats -= h.data().length;
+                    h.arenaSlot = -1;
+                }
+            }
+        }
+
+        @Override public void close() {
+            if (closed) return;
+            if (state.arena != this) throw new IllegalStateException("memory scopes must close on the thread that opened them");
+            closed = true;
+            state.arena = null;
+            for (HeapBuffer b : handed) if (b.arenaSlot >= 0) b.markRecycled(); // its array serves the next scope
+            handed.clear();
+        }
     }
 
     /**
@@ -177,10 +296,16 @@ public final class HostScopes {
 
     private HostScopes() {}
 
-    /** Opens a scope on this thread ({@link MemoryScope#NONE} when recycling is off). */
+    /**
+     * Opens a scope on this thread; with recycling off {@link MemoryScope#NONE}, or, while a repeating
+     * scope's arena serves the thread, a {@link Suspension} of it.
+     */
     static MemoryScope open() {
         Mode m = mode;
-        if (m == Mode.OFF) return MemoryScope.NONE;
+        if (m == Mode.OFF) {
+            State s = STATE.get();
+            return s.arena == null ? MemoryScope.NONE : new Suspension(s);
+        }
         State s = STATE.get();
         Scope scope = new Scope(s, m);
         s.open.add(scope);
@@ -191,7 +316,11 @@ public final class HostScopes {
     static HeapBuffer allocate(int length, boolean zero) {
         if (length < 0) throw new NegativeArraySizeException("buffer length " + length);
         Mode m = mode;
-        if (m == Mode.OFF || length == 0) return new HeapBuffer(fresh(length, zero, m));
+        if (length == 0) return new HeapBuffer(new float[0]);
+        if (m == Mode.OFF) {
+            ArenaScope arena = STATE.get().arena;
+            return arena != null ? arena.allocate(length, zero) : new HeapBuffer(new float[length]);
+        }
         State s = STATE.get();
         if (s.open.isEmpty()) return new HeapBuffer(fresh(length, zero, m));
         float[] a = FREE.take(length);

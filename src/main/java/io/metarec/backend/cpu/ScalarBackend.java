@@ -31,6 +31,8 @@ public class ScalarBackend implements Backend {
 
     @Override public io.metarec.backend.MemoryScope openScope() { return HostScopes.open(); }
 
+    @Override public io.metarec.backend.MemoryScope openRepeatingScope() { return HostScopes.openRepeating(); }
+
     /** Recycles a buffer an open scope of this thread owns; leaves any other to the collector. */
     @Override public void release(Buffer buffer) { HostScopes.release(buffer); }
 

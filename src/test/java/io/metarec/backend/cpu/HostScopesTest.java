@@ -197,4 +197,69 @@ class HostScopesTest {
             }
         }
     }
+
+    @Test void aRepeatingScopeHandsTheNextOneTheArraysItDidNotKeepInAllocationOrder() {
+        HostScopes.setMode(HostScopes.Mode.OFF);
+        float[] first, second;
+        Buffer kept, stale;
+        try (MemoryScope s = be.openRepeatingScope()) {
+            first = array(be.allocate(100));
+            kept = be.allocate(50);
+            second = array(stale = be.allocate(30));
+            be.fill(kept, 4f);
+            s.keep(kept);
+            be.fill(stale, 9f);
+        }
+        assertEquals(4f, array(kept)[49], "kept: it lives on");
+        var e = assertThrows(IllegalStateException.class, () -> array(stale));
+        assertTrue(e.getMessage().contains("after its memory scope closed"), e.getMessage());
+        try (MemoryScope s = be.openRepeatingScope()) {
+            assertSame(first, array(be.allocate(100)), "the first allocation gets the first array");
+            assertNotSame(array(kept), array(be.allocate(50)), "a kept array is never handed out again");
+            float[] z = array(be.zeros(30));
+            assertSame(second, z, "the third allocation gets the third array");
+            assertArrayEquals(new float[30], z, "zeroed when zeros are asked for");
+            assertNotSame(second, array(be.allocate(30)), "one array serves one buffer at a time");
+            assertEquals(7, array(be.allocate(7)).length);
+        }
+        try (MemoryScope s = be.openRepeatingScope()) {
+            assertEquals(64, array(be.allocate(64)).length, "another length: a fresh array, and the slot takes it");
+        }
+    }
+
+    @Test void aRepeatingScopeIsAPlainScopeInTheOtherModesAndWhenArenasAreOff() {
+        HostScopes.setMode(HostScopes.Mode.CHECK);
+        float[] a;
+        try (MemoryScope s = be.openRepeatingScope()) {
+            a = array(be.allocate(16));
+        }
+        assertTrue(Float.isNaN(a[0]), "check mode: NaN once closed");
+        HostScopes.setMode(HostScopes.Mode.OFF);
+        boolean before = HostScopes.taskArenas();
+        HostScopes.setTaskArenas(false);
+        try {
+            assertSame(MemoryScope.NONE, be.openRepeatingScope());
+        } finally {
+            HostScopes.setTaskArenas(before);
+        }
+    }
+
+    @Test void insideAnotherScopeARepeatingScopesArenaRestsAndTakesUpWhereItWas() {
+        HostScopes.setMode(HostScopes.Mode.OFF);
+        for (boolean repeating : new boolean[] {true, false}) {
+            float[] first, inside, last;
+            try (MemoryScope s = be.openRepeatingScope()) {
+                first = array(be.allocate(64));
+                try (MemoryScope inner = repeating ? be.openRepeatingScope() : be.openScope()) {
+                    inside = array(be.allocate(64)); // the collector's: another task run on this thread while it waits, say
+                }
+                last = array(be.allocate(32));
+            }
+            try (MemoryScope s = be.openRepeatingScope()) {
+                assertSame(first, array(be.allocate(64)));
+                assertSame(last, array(be.allocate(32)), "the nested allocation took no slot (nested " + (repeating ? "repeating" : "plain") + ")");
+                assertNotSame(inside, array(be.allocate(64)));
+            }
+        }
+    }
 }
