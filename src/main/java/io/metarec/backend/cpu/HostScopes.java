@@ -107,9 +107,18 @@ public final class HostScopes {
         final ArrayList<Scope> open = new ArrayList<>();
         /** The open repeating scope whose arena serves this thread's allocations, if any. */
         ArenaScope arena;
-        /** The arrays the last repeating scope allocated and did not keep, in allocation order. */
-        final ArrayList<float[]> slots = new ArrayList<>();
-        long slotFloats;
+        /**
+         * The arrays the last repeating scope allocated and did not keep, in allocation order: held
+         * softly between scopes (one reference for them all), so that the collector takes them back
+         * before it would run out of memory and the arenas never make a job need a larger heap.
+         */
+        SoftReference<Slots> slots = new SoftReference<>(null);
+    }
+
+    /** A thread's slots and the floats they hold. */
+    private static final class Slots {
+        final ArrayList<float[]> arrays = new ArrayList<>();
+        long floats;
     }
 
     /** Whether repeating scopes reuse arrays ({@code -Dmetarec.taskArena}, default on). */
@@ -121,8 +130,8 @@ public final class HostScopes {
     /** Sets whether repeating scopes opened from now on reuse arrays (tests and benchmarks). */
     public static void setTaskArenas(boolean on) { arenas = on; }
 
-    /** Floats a thread's arena keeps between repeating scopes at most (32 MiB). */
-    static final long MAX_SLOT_FLOATS = 8L << 20;
+    /** Floats a thread's arena keeps between repeating scopes at most: 32 MiB, or a sixteenth of a smaller heap's maximum. */
+    static final long MAX_SLOT_FLOATS = Math.min(8L << 20, Runtime.getRuntime().maxMemory() / 4 / 16);
 
     /**
      * A repeating scope ({@link io.metarec.backend.Backend#openRepeatingScope}): without recycling
@@ -175,32 +184,39 @@ public final class HostScopes {
     /** A repeating scope's arena: hands out the thread's slots in allocation order (see {@link #openRepeating}). */
     private static final class ArenaScope implements MemoryScope {
         private final State state;
+        /** The thread's slots, held strongly while the scope is open. */
+        private final Slots slots;
+        /** The buffers handed out, by allocation index; null where the array is not in a slot (the collector's). */
         private final ArrayList<HeapBuffer> handed = new ArrayList<>();
         private boolean closed;
 
         ArenaScope(State state) {
             this.state = state;
+            Slots s = state.slots.get();
+            if (s == null) state.slots = new SoftReference<>(s = new Slots()); // first, or taken back by the collector
+            this.slots = s;
         }
 
         HeapBuffer allocate(int length, boolean zero) {
             int i = handed.size();
-            ArrayList<float[]> slots = state.slots;
-            float[] a = i < slots.size() ? slots.get(i) : null;
+            ArrayList<float[]> arrays = slots.arrays;
+            float[] a = i < arrays.size() ? arrays.get(i) : null;
             if (a != null && a.length == length) {
                 if (zero) Arrays.fill(a, 0f);
             } else {
                 float[] old = a;
                 a = new float[length];
-                long floats = state.slotFloats - (old == null ? 0 : old.length) + length;
+                long floats = slots.floats - (old == null ? 0 : old.length) + length;
                 if (floats <= MAX_SLOT_FLOATS) {
-                    while (slots.size() <= i) slots.add(null);
-                    slots.set(i, a);
-                    state.slotFloats = floats;
+                    while (arrays.size() <= i) arrays.add(null);
+                    arrays.set(i, a);
+                    slots.floats = floats;
                 }
             }
             HeapBuffer b = new HeapBuffer(a);
-            if (i < slots.size() && slots.get(i) == a) b.arenaSlot = i;
-            handed.add(b);
+            boolean slotted = i < arrays.size() && arrays.get(i) == a;
+            if (slotted) b.arenaSlot = i;
+            handed.add(slotted ? b : null); // one entry per allocation (the index); only slotted buffers are held
             return b;
         }
 
@@ -208,8 +224,8 @@ public final class HostScopes {
             if (closed) throw new IllegalStateException("keep on a closed memory scope");
             for (Buffer buffer : buffers) {
                 if (buffer instanceof HeapBuffer h && h.arenaSlot >= 0 && h.arenaSlot < handed.size() && handed.get(h.arenaSlot) == h) {
-                    state.slots.set(h.arenaSlot, null); // it lives on: the next scope must not get its array
-                    state.slotFloats -= h.data().length;
+                    slots.arrays.set(h.arenaSlot, null); // it lives on: the next scope must not get its array
+                    slots.floats -= h.data().length;
                     h.arenaSlot = -1;
                 }
             }
@@ -220,7 +236,7 @@ public final class HostScopes {
             if (state.arena != this) throw new IllegalStateException("memory scopes must close on the thread that opened them");
             closed = true;
             state.arena = null;
-            for (HeapBuffer b : handed) if (b.arenaSlot >= 0) b.markRecycled(); // its array serves the next scope
+            for (HeapBuffer b : handed) if (b != null && b.arenaSlot >= 0) b.markRecycled(); // its array serves the next scope
             handed.clear();
         }
     }
