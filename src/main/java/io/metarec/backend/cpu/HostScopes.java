@@ -328,7 +328,10 @@ public final class HostScopes {
         return scope;
     }
 
-    /** A buffer of {@code length} floats, owned by this thread's innermost scope if one is open; zeroed if {@code zero}. */
+    /**
+     * A buffer of {@code length} floats, zeroed if {@code zero}: owned by this thread's innermost scope
+     * if one is open, or, recycling off, from the arena of the repeating scope that serves the thread.
+     */
     static HeapBuffer allocate(int length, boolean zero) {
         if (length < 0) throw new NegativeArraySizeException("buffer length " + length);
         Mode m = mode;
