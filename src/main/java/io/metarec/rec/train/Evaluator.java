@@ -61,7 +61,7 @@ public final class Evaluator {
         double[][] values = new double[names.size()][ts.size()];
         EnginePool.forEach(ts.size(), k -> {
             Map<String, Double> m;
-            try (var scope = io.metarec.backend.Backends.current().openScope()) { // device memory of this user dies here
+            try (var scope = io.metarec.backend.Backends.current().openRepeatingScope()) { // device memory of this user dies here; user after user: the same allocations
                 m = one(r, ts.get(k));
             }
             for (int j = 0; j < names.size(); j++) values[j][k] = m.getOrDefault(names.get(j), Double.NaN);

@@ -322,7 +322,7 @@ public final class RecTrainer {
         double[] loss = new double[tasks.size()];
         EnginePool.forEach(tasks.size(), k -> {
             Task<Examples> t = tasks.get(k);
-            try (var scope = learner.backend().openScope()) { // device memory of this task dies here
+            try (var scope = learner.backend().openRepeatingScope()) { // device memory of this task dies here; task after task: the same allocations
                 loss[k] = learner.loss(learner.adaptTo(t.support(), steps), t.query());
             }
         });
